@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Configuration comes from the environment only. Every value has a development default so that
+ * `npm start` works on a fresh machine; each default used is reported, and production refuses
+ * development secrets.
+ */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  eventstoreUrl: string | null;
+  jwtSecret: string;
+  /** 32-byte key for AES-256-GCM encryption of secrets that must be given back. */
+  dataKey: Buffer;
+  adminAccount: string;
+  adminPassword: string;
+  wechatApiBase: string;
+  wecomApiBase: string;
+  logLevel: string;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_JWT_SECRET = 'development-jwt-secret-change-me';
+const DEV_DATA_KEY = 'development-data-key-change-me';
+const DEV_ADMIN_PASSWORD = 'admin123456';
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): { config: Config; defaultsUsed: string[] } {
+  const problems: string[] = [];
+  const defaultsUsed: string[] = [];
+  const read = (name: string, fallback: string, show = true): string => {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      defaultsUsed.push(show ? `${name}=${fallback}` : `${name}=<development default>`);
+      return fallback;
+    }
+    return value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name, String(fallback));
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, fallback: string, schemes: string[]): string => {
+    const raw = read(name, fallback);
+    try {
+      const parsed = new URL(raw);
+      if (!schemes.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${schemes.join(' or ')}, got "${parsed.protocol}"`);
+      }
+    } catch {
+      problems.push(`${name} is not a URL: "${redactUrl(raw)}"`);
+    }
+    return raw;
+  };
+
+  const rawEnv = read('NODE_ENV', 'development');
+  const envName = (['development', 'test', 'production'] as const).find((e) => e === rawEnv);
+  if (!envName) problems.push(`NODE_ENV must be development, test or production, got "${rawEnv}"`);
+
+  const jwtSecret = read('JWT_SECRET', DEV_JWT_SECRET, false);
+  if (jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');
+  const rawDataKey = read('DATA_KEY', DEV_DATA_KEY, false);
+  const adminPassword = read('ADMIN_PASSWORD', DEV_ADMIN_PASSWORD);
+  if (adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+
+  const eventstoreRaw = env.EVENTSTORE_URL?.trim() || null;
+  if (eventstoreRaw && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//.test(eventstoreRaw)) {
+    problems.push('EVENTSTORE_URL must be an esdb:// connection string (unset means the PostgreSQL event store)');
+  }
+
+  const config: Config = {
+    env: envName ?? 'development',
+    port: int('PORT', 8080, 0, 65535),
+    host: read('HOST', '0.0.0.0'),
+    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/authledger', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix: read('REDIS_PREFIX', 'authledger:'),
+    eventstoreUrl: eventstoreRaw,
+    jwtSecret,
+    dataKey: deriveDataKey(rawDataKey),
+    adminAccount: read('ADMIN_ACCOUNT', 'admin'),
+    adminPassword,
+    wechatApiBase: url('WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
+    wecomApiBase: url('WECOM_API_BASE', 'https://qyapi.weixin.qq.com', ['http:', 'https:']),
+    logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+
+  if (config.env === 'production') {
+    if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development default; set a real secret in production');
+    if (rawDataKey === DEV_DATA_KEY) problems.push('DATA_KEY is the development default; set a real key in production');
+    if (adminPassword === DEV_ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is the development default; set a real password in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { config, defaultsUsed };
+}
+
+/** DATA_KEY may be 64 hex characters or 44 base64 characters (32 bytes); anything else is stretched with SHA-256. */
+function deriveDataKey(raw: string): Buffer {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  const b64 = /^[A-Za-z0-9+/]{43}=$/.test(raw) ? Buffer.from(raw, 'base64') : null;
+  if (b64 && b64.length === 32) return b64;
+  return createHash('sha256').update(raw).digest();
+}
+
+/** Hides the password part of a connection string before it is logged or shown. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

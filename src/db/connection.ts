@@ -1,0 +1,56 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { redactUrl } from '../config';
+
+// int8 (bigint) columns come back as strings by default; event positions are parsed explicitly,
+// counts are cast in SQL, so the default stays.
+
+export function createKnex(databaseUrl: string, options: { poolMax?: number; applicationName?: string } = {}): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: databaseUrl, application_name: options.applicationName ?? 'authledger' },
+    pool: { min: 0, max: options.poolMax ?? 20 },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+/** Creates the database named in the URL when it is missing (connecting through the `postgres` database). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL names no database: ${redactUrl(databaseUrl)}`);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`create database ${quoteIdent(name)}`);
+    } catch (err) {
+      // Two processes starting together: the other one created it.
+      if ((err as { code?: string }).code !== '42P04') throw err;
+      return false;
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

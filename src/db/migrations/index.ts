@@ -1,0 +1,9 @@
+import type { Knex } from 'knex';
+import * as eventStore from './0001_event_store';
+
+export interface ListedMigration extends Knex.Migration {
+  name: string;
+}
+
+/** In order. A new migration is a new module appended here; applied ones are never edited. */
+export const migrations: ListedMigration[] = [eventStore];

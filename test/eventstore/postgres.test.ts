@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '../../src/eventstore/postgres';
+import { createTestDatabase } from '../support/database';
+import { eventStoreContract } from './contract';
+
+eventStoreContract('PostgreSQL', async () => {
+  const db = await createTestDatabase('contract');
+  const store = new PostgresEventStore(db.knex, { databaseUrl: db.url });
+  const run = randomUUID().slice(0, 8);
+  return {
+    store,
+    stream: (name) => `${name}-${run}`,
+    async teardown() {
+      await store.close();
+      await db.drop();
+    },
+  };
+});
