@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { WrongExpectedVersionError } from '../eventstore/errors';
+import type { AppendOptions, EventMetadata, EventStore, UniqueClaim } from '../eventstore/port';
+import type { Decider } from './decider';
+
+export interface CommandContext {
+  store: EventStore;
+  metadata: EventMetadata;
+  /** Conflicts are retried (re-read, re-decide) this many times before the error is raised. */
+  maxRetries?: number;
+}
+
+export interface CommandResult<S, E> {
+  state: S;
+  events: E[];
+  /** The stream's last revision after the append (or as read, when nothing was appended). */
+  revision: number;
+}
+
+export interface HandlerOptions<S, E> {
+  /** Unique values to claim and release with the append, worked out from the state before and the new events. */
+  claims?: (state: S, events: E[]) => { claims?: UniqueClaim[]; releases?: UniqueClaim[] };
+}
+
+/**
+ * Load → fold → decide → append with the expected revision. On a concurrent write the whole cycle
+ * runs again on the fresh stream, so decide always sees the state it is appending on top of.
+ * A refusal that carries events (a failed login) appends them first, then throws the refusal.
+ */
+export async function handleCommand<S, C, E extends { type: string; data: unknown }>(
+  ctx: CommandContext,
+  streamId: string,
+  decider: Decider<S, C, E>,
+  command: C,
+  options: HandlerOptions<S, E> = {},
+): Promise<CommandResult<S, E>> {
+  const maxRetries = ctx.maxRetries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const recorded = await ctx.store.readStream(streamId);
+    const before = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState());
+    const revision = recorded.length ? recorded[recorded.length - 1]!.revision : -1;
+    const decision = decider.decide(command, before);
+    if (decision.events.length === 0) {
+      if (decision.error) throw decision.error;
+      return { state: before, events: [], revision };
+    }
+    const appendOptions: AppendOptions = {
+      expectedRevision: revision < 0 ? 'no_stream' : revision,
+      ...options.claims?.(before, decision.events),
+    };
+    try {
+      const result = await ctx.store.appendToStream(
+        streamId,
+        decision.events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: ctx.metadata })),
+        appendOptions,
+      );
+      if (decision.error) throw decision.error;
+      const state = decision.events.reduce(decider.evolve, before);
+      return { state, events: decision.events, revision: result.nextExpectedRevision };
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError && attempt < maxRetries) {
+        // Jitter so that racing writers do not collide again in lockstep.
+        await new Promise((r) => setTimeout(r, Math.random() * (5 + attempt * 10)));
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Folds a stream to its current state without deciding anything (for queries that need the write model). */
+export async function loadState<S, E extends { type: string; data: unknown }>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>,
+): Promise<{ state: S; revision: number }> {
+  const recorded = await store.readStream(streamId);
+  const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState());
+  return { state, revision: recorded.length ? recorded[recorded.length - 1]!.revision : -1 };
+}

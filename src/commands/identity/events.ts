@@ -1,0 +1,44 @@
+/** The identity context: one stream per user, `user-<id>`. Passwords appear only sealed (see secrets/sealed-box). */
+export type Surface = 'v1' | 'insight' | 'laravel' | 'wxcomponent';
+
+export interface UserProfile {
+  account: string;
+  name: string;
+  mobile: string | null;
+  email: string | null;
+  headImg: string | null;
+  tenantId: string | null;
+}
+
+export type IdentityEvent =
+  | {
+      type: 'UserRegistered';
+      data: UserProfile & {
+        userId: string;
+        builtin: boolean;
+        roles: string[];
+        /** MD5(password) sealed with DATA_KEY: the Insight signature needs MD5(password) back. */
+        sealedPasswordMd5: string;
+        registeredAt: string;
+      };
+    }
+  | { type: 'UserPasswordChanged'; data: { userId: string; sealedPasswordMd5: string; changedAt: string } }
+  | { type: 'UserSignedIn'; data: { userId: string; surface: Surface; at: string } }
+  | { type: 'UserSignInFailed'; data: { userId: string; surface: Surface; reason: 'bad_password' | 'locked' | 'disabled'; failures: number; at: string } }
+  | { type: 'UserLocked'; data: { userId: string; until: string; failures: number; at: string } }
+  | { type: 'UserDisabled'; data: { userId: string; at: string } }
+  | { type: 'UserEnabled'; data: { userId: string; at: string } };
+
+export type IdentityEventType = IdentityEvent['type'];
+
+export const identityEventTypes: IdentityEventType[] = [
+  'UserRegistered',
+  'UserPasswordChanged',
+  'UserSignedIn',
+  'UserSignInFailed',
+  'UserLocked',
+  'UserDisabled',
+  'UserEnabled',
+];
+
+export const userStream = (userId: string): string => `user-${userId}`;

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/port';
+import { md5Hex, sameSecret } from '../../secrets/digest';
+import { seal, unseal } from '../../secrets/sealed-box';
+import { DomainError } from '../domain-error';
+import { handleCommand } from '../handle';
+import { userDecider, type UserState } from './decider';
+import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
+
+export interface IdentityDeps {
+  store: EventStore;
+  dataKey: Buffer;
+}
+
+/** Unique values are compared case-insensitively where people expect it. */
+export const accountClaim = (account: string): UniqueClaim => ({ scope: 'account', value: account.trim().toLowerCase() });
+export const mobileClaim = (mobile: string): UniqueClaim => ({ scope: 'mobile', value: mobile.trim() });
+export const emailClaim = (email: string): UniqueClaim => ({ scope: 'email', value: email.trim().toLowerCase() });
+
+export const newUserId = (): string => randomBytes(16).toString('hex');
+
+function profileClaims(profile: UserProfile): UniqueClaim[] {
+  const claims = [accountClaim(profile.account)];
+  if (profile.mobile) claims.push(mobileClaim(profile.mobile));
+  if (profile.email) claims.push(emailClaim(profile.email));
+  return claims;
+}
+
+export interface RegisterUserInput {
+  profile: UserProfile;
+  /** The password itself; only MD5(password), sealed, is kept. */
+  password?: string;
+  /** Or MD5(password) as hex, as Insight clients hold it. */
+  passwordMd5?: string;
+  roles?: string[];
+  builtin?: boolean;
+  userId?: string;
+}
+
+export async function registerUser(deps: IdentityDeps, input: RegisterUserInput, metadata: EventMetadata): Promise<{ userId: string }> {
+  const md5 = input.passwordMd5?.toLowerCase() ?? (input.password !== undefined ? md5Hex(input.password) : null);
+  if (!md5 || !/^[0-9a-f]{32}$/.test(md5)) throw new DomainError('validation_failed', 'a password is required');
+  const userId = input.userId ?? newUserId();
+  await handleCommand(
+    { store: deps.store, metadata },
+    userStream(userId),
+    userDecider,
+    {
+      type: 'RegisterUser',
+      userId,
+      profile: input.profile,
+      builtin: input.builtin ?? false,
+      roles: input.roles ?? [],
+      sealedPasswordMd5: seal(md5, deps.dataKey),
+      now: new Date(metadata.time),
+    },
+    { claims: () => ({ claims: profileClaims(input.profile) }) },
+  );
+  return { userId };
+}
+
+/** Finds the user a login name belongs to: account, then mobile, then email. */
+export async function findUserIdByLogin(store: EventStore, login: string): Promise<string | null> {
+  for (const claim of [accountClaim(login), mobileClaim(login), emailClaim(login)]) {
+    const owner = await store.claimOwner(claim);
+    if (owner?.startsWith('user-')) return owner.slice('user-'.length);
+  }
+  return null;
+}
+
+export interface SignedInUser {
+  userId: string;
+  state: UserState;
+}
+
+/**
+ * Checks MD5(password) against the sealed one; successes, failures and locks are appended to the
+ * user's stream, so lockouts replay. An unknown login is refused the same way as a bad password.
+ */
+export async function signInWithPassword(
+  deps: IdentityDeps,
+  input: { login: string; passwordMd5: string; surface: Surface },
+  metadata: EventMetadata,
+): Promise<SignedInUser> {
+  const userId = await findUserIdByLogin(deps.store, input.login);
+  if (!userId) throw new DomainError('invalid_credentials', 'invalid account or password');
+  const submitted = input.passwordMd5.toLowerCase();
+  const result = await handleCommand<UserState, Parameters<typeof userDecider.decide>[0], IdentityEvent>(
+    { store: deps.store, metadata },
+    userStream(userId),
+    userDecider,
+    {
+      type: 'SignInWithPassword',
+      surface: input.surface,
+      matches: (sealed) => {
+        try {
+          return sameSecret(unseal(sealed, deps.dataKey), submitted);
+        } catch {
+          return false;
+        }
+      },
+      now: new Date(metadata.time),
+    },
+  );
+  return { userId, state: result.state };
+}
