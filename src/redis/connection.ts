@@ -1,0 +1,30 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * ioredis connections. `commands` is for our own keys (prefixed per deployment, so tests and
+ * deployments can share a server); BullMQ gets unprefixed connections with its own `prefix`
+ * option and `maxRetriesPerRequest: null`, which its blocking commands need.
+ */
+export function createRedis(url: string, options: { keyPrefix?: string; forBullmq?: boolean; name?: string } = {}): Redis {
+  const opts: RedisOptions = {
+    connectionName: options.name ?? 'authledger',
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    connectTimeout: 5_000,
+    ...(options.forBullmq ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 2, keyPrefix: options.keyPrefix }),
+  };
+  return new Redis(url, opts);
+}
+
+/** Resolves once the connection answers PING, or rejects within the timeout with a plain message. */
+export async function pingRedis(redis: Redis, timeoutMs = 3_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

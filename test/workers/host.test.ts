@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { createRedis } from '../../src/redis/connection';
+import { createWorkerHost, type WorkerHost } from '../../workers/host';
+import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';
+
+describe('background worker host (BullMQ on real Redis)', function () {
+  this.timeout(20_000);
+  const prefix = testRedisPrefix('host').replace(/:$/, '');
+  let host: WorkerHost;
+  const finished: string[] = [];
+
+  before(() => {
+    host = createWorkerHost({
+      connection: () => createRedis(testRedisUrl, { forBullmq: true }),
+      prefix,
+      logger: pino({ level: 'silent' }),
+      jobs: [
+        {
+          queue: 'slow',
+          concurrency: 2,
+          processor: async (job) => {
+            await new Promise((r) => setTimeout(r, 400));
+            finished.push(String((job.data as { label: string }).label));
+            return 'done';
+          },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await host.stop();
+    await deleteRedisPrefix(prefix);
+  });
+
+  it('lets a running job finish when the host stops, and takes no new ones', async () => {
+    host.start();
+    const queue = host.queue('slow');
+    const job = await queue.add('work', { label: 'in-flight' }, { jobId: 'in-flight' });
+    for (let i = 0; i < 100 && !(await job.isActive()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await job.isActive(), 'job never started');
+    await host.stop();
+    assert.deepEqual(finished, ['in-flight']);
+
+    // After stopping, a queued job stays waiting.
+    const probe = createRedis(testRedisUrl, { forBullmq: true });
+    try {
+      const { Queue } = await import('bullmq');
+      const q = new Queue('slow', { connection: probe, prefix });
+      const state = await (await q.getJob('in-flight'))?.getState();
+      assert.equal(state, 'completed');
+      const later = await q.add('work', { label: 'after-stop' }, { jobId: 'after-stop' });
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(await later.getState(), 'waiting');
+      assert.deepEqual(finished, ['in-flight']);
+      await q.close();
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it('adds a job with the same id once (idempotent job ids)', async () => {
+    const q = host.queue('slow');
+    await q.add('work', { label: 'dup' }, { jobId: 'dup-1' });
+    await q.add('work', { label: 'dup' }, { jobId: 'dup-1' });
+    const counts = await q.getJobCounts('waiting', 'active', 'completed');
+    assert.equal((await q.getJobs(['waiting'])).filter((j) => j.id === 'dup-1').length, 1);
+    assert.ok((counts.waiting ?? 0) >= 1);
+  });
+});
