@@ -139,7 +139,7 @@ export class PostgresEventStore implements EventStore {
     const after = options.after ?? { commit: 0n, prepare: 0n };
     const maxCount = options.maxCount ?? 1000;
     const bindings: unknown[] = [after.commit.toString(), after.prepare.toString()];
-    let where = '(transaction_id, global_position) > (?::xid8, ?::bigint) and transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+    let where = '(transaction_id, global_position) > (?::xid8, ?::bigint) and transaction_id < (select authledger_read_horizon())';
     where += filterSql(options.filter, bindings);
     bindings.push(maxCount);
     try {

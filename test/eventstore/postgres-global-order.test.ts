@@ -99,4 +99,36 @@ describe('PostgreSQL global log under out-of-order commits', function () {
     assert.deepEqual(safeBefore.map((e) => (e.data as { which: string }).which), [], 'nothing is final while the slow transaction is open');
     assert.deepEqual(safeAfter.map((e) => (e.data as { which: string }).which).sort(), ['fast', 'slow']);
   });
+
+  it('is not held back by a writing transaction left open in another database on the same server', async () => {
+    const other = await createTestDatabase('other_db');
+    try {
+      await other.knex.transaction(async (trx) => {
+        await trx.raw('create table busy (id int)');
+        await trx.raw('insert into busy values (1)');
+        // This transaction now holds an xid and stays open while we append and read in ours.
+        const mark = await store.readAll({ filter: { eventTypes: ['CrossDb'] } });
+        await store.appendToStream('cross-db', [newEvent('CrossDb', {})]);
+        const seen = await store.readAll({ filter: { eventTypes: ['CrossDb'] } });
+        assert.equal(mark.length, 0);
+        assert.equal(seen.length, 1, 'an open transaction elsewhere stalled the reader');
+      });
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('is held back by a writing transaction left open in its own database (it could still add events)', async () => {
+    const trx = await db.knex.transaction();
+    try {
+      await trx.raw('create temporary table busy_here (id int)');
+      await trx.raw('insert into busy_here values (1)');
+      await trx.raw('select pg_current_xact_id()');
+      await store.appendToStream('same-db', [newEvent('SameDb', {})]);
+      assert.equal((await store.readAll({ filter: { eventTypes: ['SameDb'] } })).length, 0);
+    } finally {
+      await trx.rollback();
+    }
+    assert.equal((await store.readAll({ filter: { eventTypes: ['SameDb'] } })).length, 1);
+  });
 });

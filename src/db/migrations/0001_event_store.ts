@@ -4,8 +4,9 @@ import type { Knex } from 'knex';
  * The PostgreSQL event store.
  *
  * Global order is (transaction_id, global_position): a reader only returns events whose writing
- * transaction id is below the oldest transaction still running (pg_snapshot_xmin), so an event
- * that commits late can never appear behind a checkpoint a reader has already passed.
+ * transaction id is below the oldest transaction of this database still running
+ * (authledger_read_horizon), so an event that commits late can never appear behind a checkpoint
+ * a reader has already passed.
  *
  * authledger_append does the whole append in one round trip: idempotency check, expected-revision
  * check on the streams row (row lock, so exactly one of N racing writers wins a revision), unique
@@ -134,6 +135,23 @@ export async function up(knex: Knex): Promise<void> {
     end
     $fn$;
 
+    -- The horizon below which every transaction that could still add events has ended. Only
+    -- transactions of this database can write its events table, so an open transaction that
+    -- provably belongs to another database on the same server does not hold readers back (a
+    -- cluster-wide pg_snapshot_xmin would). Conservative: an xid not found in pg_stat_activity
+    -- counts as ours. Call it as an InitPlan, (select authledger_read_horizon()).
+    create function authledger_read_horizon() returns xid8 language sql stable as $fn$
+      with s as (select pg_current_snapshot() as snap)
+      select coalesce(
+        (select min(x) from s, pg_snapshot_xip(s.snap) as x
+          where not exists (
+            select 1 from pg_stat_activity a
+            where a.backend_xid is not null
+              and a.datname is distinct from current_database()
+              and a.backend_xid::text::bigint = x::text::bigint % 4294967296)),
+        (select pg_snapshot_xmax(snap) from s))
+    $fn$;
+
     create table projection_checkpoints (
       name text primary key,
       position_commit xid8 not null default '0',
@@ -146,6 +164,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     drop table if exists projection_checkpoints;
+    drop function if exists authledger_read_horizon();
     drop function if exists authledger_append(text, text, uuid[], text[], jsonb[], jsonb[], jsonb, jsonb);
     drop table if exists unique_claims;
     drop table if exists events;

@@ -1,0 +1,80 @@
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import { redactUrl, type Config } from '../config';
+import { createKnex, ensureDatabase } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { createEventStore } from '../eventstore';
+import type { EventStore } from '../eventstore/port';
+import type { Logger } from '../observability/logger';
+import { createRedis, pingRedis } from '../redis/connection';
+
+/** A start-up problem the operator can fix: printed as one line, no stack trace. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+export interface Dependencies {
+  knex: Knex;
+  redis: Redis;
+  store: EventStore;
+  close(): Promise<void>;
+}
+
+const reason = (err: unknown): string => {
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message ?? String(err);
+};
+
+/** Connects PostgreSQL (creating and migrating the database), Redis, and the event store. */
+export async function openDependencies(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Dependencies> {
+  try {
+    const created = await ensureDatabase(config.databaseUrl);
+    if (created) logger.info({ database: redactUrl(config.databaseUrl) }, 'created the database');
+  } catch (err) {
+    throw new StartupError(
+      `PostgreSQL is not reachable at ${redactUrl(config.databaseUrl)} (${reason(err)}). Start it ` +
+        `(e.g. pg_ctlcluster --skip-systemctl-redirect 15 main start) or point DATABASE_URL at a running server.`,
+    );
+  }
+  const knex = createKnex(config.databaseUrl);
+  if (options.migrate) {
+    const applied = await migrateToLatest(knex);
+    if (applied.length) logger.info({ applied }, 'applied migrations');
+  }
+
+  const redis = createRedis(config.redisUrl, { keyPrefix: config.redisPrefix, name: 'authledger-commands' });
+  redis.on('error', () => undefined); // reported by the ping below and by /readyz, not once per retry
+  try {
+    await pingRedis(redis);
+  } catch (err) {
+    redis.disconnect();
+    await knex.destroy();
+    throw new StartupError(
+      `Redis is not reachable at ${redactUrl(config.redisUrl)} (${reason(err)}). Start it ` +
+        `(e.g. redis-server --daemonize yes --bind 127.0.0.1 --port 6379) or point REDIS_URL at a running server.`,
+    );
+  }
+
+  const store = createEventStore({ config, knex });
+  try {
+    await store.ping();
+  } catch (err) {
+    redis.disconnect();
+    await knex.destroy();
+    throw new StartupError(`The event store (${store.kind}) is not reachable: ${reason(err)}. Check EVENTSTORE_URL.`);
+  }
+
+  return {
+    knex,
+    redis,
+    store,
+    async close() {
+      await store.close();
+      await redis.quit().catch(() => redis.disconnect());
+      await knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { Config } from '../config';
+import { createApp } from '../api/app';
+import { startHttpServer, type RunningHttpServer } from '../api/server';
+import { allSurfaces } from '../api/surfaces';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { allProjections } from '../projections';
+import { ProjectionRunner } from '../projections/runner';
+import { createRedis, pingRedis } from '../redis/connection';
+import { allJobs } from '../../workers/jobs';
+import { createWorkerHost, type WorkerHost } from '../../workers/host';
+import type { Dependencies } from './dependencies';
+
+export interface Role {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export async function startApi(config: Config, deps: Dependencies, logger: Logger, metrics: Metrics): Promise<Role & { http: RunningHttpServer }> {
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    surfaces: allSurfaces({ config, ...deps }),
+    readiness: [
+      { name: 'postgres', check: async () => void (await deps.knex.raw('select 1')) },
+      { name: 'redis', check: () => pingRedis(deps.redis, 1500) },
+      { name: 'eventstore', check: () => deps.store.ping() },
+    ],
+    openapiInfo: { title: 'authledger', version: '0.1.0' },
+  });
+  const http = await startHttpServer(app, { host: config.host, port: config.port, logger, shutdownGraceMs: config.shutdownGraceMs });
+  logger.info({ url: http.url }, 'API listening');
+  return { name: 'api', http, stop: () => http.stop() };
+}
+
+export async function startProjector(deps: Dependencies, logger: Logger, metrics: Metrics): Promise<Role & { runner: ProjectionRunner }> {
+  const runner = new ProjectionRunner({
+    store: deps.store,
+    knex: deps.knex,
+    projections: allProjections,
+    logger,
+    eventsTableInDatabase: deps.store.kind === 'postgres',
+  });
+  await runner.start();
+  metrics.gauge<'projection'>({
+    name: 'projection_lag_events',
+    help: 'Events of a projection\'s types not yet applied',
+    labelNames: ['projection'],
+    async collect() {
+      for (const s of await runner.status()) if (s.lagEvents !== null) this.set({ projection: s.name }, s.lagEvents);
+    },
+  });
+  logger.info({ projections: allProjections.map((p) => `${p.name}@v${p.version}`) }, 'projector running');
+  return { name: 'projector', runner, stop: () => runner.stop() };
+}
+
+export function startWorkers(config: Config, logger: Logger): Role & { host: WorkerHost } {
+  const host = createWorkerHost({
+    connection: () => createRedis(config.redisUrl, { forBullmq: true, name: 'authledger-workers' }),
+    prefix: `${config.redisPrefix}bull`,
+    jobs: allJobs(),
+    logger,
+  });
+  host.start();
+  logger.info({ queues: allJobs().map((j) => j.queue) }, 'workers running');
+  return { name: 'workers', host, stop: () => host.stop() };
+}
