@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { WrongExpectedVersionError } from '../eventstore/errors';
 import type { AppendOptions, EventMetadata, EventStore, UniqueClaim } from '../eventstore/port';
 import type { Decider } from './decider';
+import { DomainError } from './domain-error';
+import { serializedPerKey } from './stream-queue';
 
 export interface CommandContext {
   store: EventStore;
   metadata: EventMetadata;
   /** Conflicts are retried (re-read, re-decide) this many times before the error is raised. */
   maxRetries?: number;
+  /** False behaves like a writer in another process: no in-process queue, only optimistic retries. */
+  queuePerStream?: boolean;
 }
 
 export interface CommandResult<S, E> {
@@ -26,15 +30,29 @@ export interface HandlerOptions<S, E> {
  * Load → fold → decide → append with the expected revision. On a concurrent write the whole cycle
  * runs again on the fresh stream, so decide always sees the state it is appending on top of.
  * A refusal that carries events (a failed login) appends them first, then throws the refusal.
+ *
+ * Commands on one stream queue up within a process, so only writers in other processes can
+ * collide; those collisions are retried, and one that keeps losing becomes a `conflict`.
  */
-export async function handleCommand<S, C, E extends { type: string; data: unknown }>(
+export function handleCommand<S, C, E extends { type: string; data: unknown }>(
   ctx: CommandContext,
   streamId: string,
   decider: Decider<S, C, E>,
   command: C,
   options: HandlerOptions<S, E> = {},
 ): Promise<CommandResult<S, E>> {
-  const maxRetries = ctx.maxRetries ?? 5;
+  const run = () => decideAndAppend(ctx, streamId, decider, command, options);
+  return ctx.queuePerStream === false ? run() : serializedPerKey(streamId, run);
+}
+
+async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
+  ctx: CommandContext,
+  streamId: string,
+  decider: Decider<S, C, E>,
+  command: C,
+  options: HandlerOptions<S, E>,
+): Promise<CommandResult<S, E>> {
+  const maxRetries = ctx.maxRetries ?? 10;
   for (let attempt = 0; ; attempt++) {
     const recorded = await ctx.store.readStream(streamId);
     const before = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState());
@@ -58,7 +76,8 @@ export async function handleCommand<S, C, E extends { type: string; data: unknow
       const state = decision.events.reduce(decider.evolve, before);
       return { state, events: decision.events, revision: result.nextExpectedRevision };
     } catch (err) {
-      if (err instanceof WrongExpectedVersionError && attempt < maxRetries) {
+      if (err instanceof WrongExpectedVersionError) {
+        if (attempt >= maxRetries) throw new DomainError('conflict', 'the record was changed by someone else at the same moment; try again');
         // Jitter so that racing writers do not collide again in lockstep.
         await new Promise((r) => setTimeout(r, Math.random() * (5 + attempt * 10)));
         continue;

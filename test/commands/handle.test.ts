@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { accept, reject, type Decider } from '../../src/commands/decider';
+import { DomainError } from '../../src/commands/domain-error';
+import { handleCommand } from '../../src/commands/handle';
+import { PostgresEventStore } from '../../src/eventstore/postgres';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testMetadata } from '../support/events';
+
+type CounterEvent = { type: 'Incremented'; data: { by: number; total: number } } | { type: 'IncrementRefused'; data: { total: number } };
+type CounterCommand = { type: 'Increment'; by: number; limit: number };
+
+/** A counter with a ceiling: the total must never pass the limit, whatever the concurrency. */
+const counter: Decider<{ total: number }, CounterCommand, CounterEvent> = {
+  initialState: () => ({ total: 0 }),
+  evolve: (s, e) => (e.type === 'Incremented' ? { total: e.data.total } : s),
+  decide: (c, s) =>
+    s.total + c.by > c.limit
+      ? reject(new DomainError('conflict', 'limit reached'), { type: 'IncrementRefused', data: { total: s.total } })
+      : accept({ type: 'Incremented', data: { by: c.by, total: s.total + c.by } }),
+};
+
+describe('command handling: load, decide, append with the expected revision', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  before(async () => {
+    db = await createTestDatabase('handle');
+    store = new PostgresEventStore(db.knex);
+  });
+  after(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  for (const queuePerStream of [true, false]) {
+    const how = queuePerStream ? 'queued within one process' : 'racing as separate processes would (optimistic retries only)';
+    it(`keeps an invariant under 30 concurrent commands, ${how}`, async () => {
+      const stream = `counter-${queuePerStream}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, () =>
+          handleCommand({ store, metadata: testMetadata(), queuePerStream, maxRetries: 40 }, stream, counter, { type: 'Increment', by: 1, limit: 20 }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 20);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as DomainError).message, 'limit reached');
+      const events = await store.readStream(stream);
+      const totals = events.filter((e) => e.type === 'Incremented').map((e) => (e.data as { total: number }).total);
+      assert.deepEqual(totals, Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.equal(events.filter((e) => e.type === 'IncrementRefused').length, 10, 'each refusal is itself recorded');
+    });
+  }
+
+  it('turns a writer that keeps losing the race into a conflict error', async () => {
+    const stream = 'counter-starved';
+    const results = await Promise.allSettled(
+      Array.from({ length: 16 }, () =>
+        handleCommand({ store, metadata: testMetadata(), queuePerStream: false, maxRetries: 0 }, stream, counter, { type: 'Increment', by: 1, limit: 1000 }),
+      ),
+    );
+    const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.ok(losers.length > 0, 'no writer lost a race; the test proved nothing');
+    for (const l of losers) assert.equal((l.reason as DomainError).code, 'conflict');
+    assert.equal((await store.readStream(stream)).length, 16 - losers.length);
+  });
+});
