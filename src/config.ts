@@ -23,6 +23,8 @@ export interface Config {
   logLevel: string;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** Behind exactly one reverse proxy: take the client address from the last X-Forwarded-For hop. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +59,13 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
       return fallback;
     }
     return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = read(name, String(fallback)).toLowerCase();
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
   };
   const url = (name: string, fallback: string, schemes: string[]): string => {
     const raw = read(name, fallback);
@@ -103,6 +112,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    trustProxy: bool('TRUST_PROXY', false),
   };
 
   if (config.env === 'production') {

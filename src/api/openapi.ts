@@ -1,0 +1,164 @@
+import type { JsonSchema, ResponseDefinition } from './route';
+import { mountedRoutes, type MountedRoute } from './surface-router';
+import type { Surface } from './surface';
+
+/** Security scheme objects the surfaces share, so every document spells them the same way. */
+export const bearerJwtScheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } as const;
+export const headerApiKeyScheme = (header: string, description?: string) =>
+  ({ type: 'apiKey', in: 'header', name: header, ...(description ? { description } : {}) }) as const;
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * The OpenAPI 3.1 description of every surface, built from the same route definitions that
+ * validate requests, so the document cannot drift from what the server accepts.
+ */
+export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApiInfo): JsonObject {
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  const securitySchemes: Record<string, JsonObject> = {};
+  const tags = new Map<string, string | undefined>();
+  const operationIds = new Set<string>();
+
+  for (const surface of surfaces) {
+    for (const [key, scheme] of Object.entries(surface.securitySchemes ?? {})) {
+      const known = securitySchemes[key];
+      if (known && JSON.stringify(known) !== JSON.stringify(scheme.openapi)) {
+        throw new Error(`security scheme "${key}" is defined differently by two surfaces`);
+      }
+      securitySchemes[key] = scheme.openapi;
+    }
+    const mounts = mountedRoutes(surface);
+    mounts.forEach((mounted, index) => {
+      const path = toOpenApiPath(mounted.template);
+      const method = mounted.route.definition.method;
+      const operation = describeOperation(surface, mounted, index >= surface.routes.length);
+      const id = String(operation.operationId);
+      if (operationIds.has(id)) throw new Error(`duplicate operationId "${id}"`);
+      operationIds.add(id);
+      for (const tag of mounted.route.definition.tags) if (!tags.has(tag)) tags.set(tag, undefined);
+      const item = (paths[path] ??= {});
+      if (item[method]) throw new Error(`${method.toUpperCase()} ${path} is defined twice`);
+      item[method] = operation;
+    });
+  }
+
+  const document: JsonObject = {
+    openapi: '3.1.0',
+    info,
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    tags: [...tags.keys()].sort().map((name) => ({ name })),
+    paths,
+  };
+  if (Object.keys(securitySchemes).length > 0) document.components = { securitySchemes };
+  return document;
+}
+
+/** `/users/:id` → `/users/{id}`. */
+export function toOpenApiPath(template: string): string {
+  return template.replace(/[:*]([A-Za-z_$][A-Za-z0-9_$]*)/g, '{$1}');
+}
+
+function describeOperation(surface: Surface, mounted: MountedRoute, isAlias: boolean): JsonObject {
+  const { definition } = mounted.route;
+  const generatedId = `${surface.name}.${definition.method}${definition.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
+  const baseId = definition.operationId ?? generatedId;
+  const operation: JsonObject = {
+    operationId: isAlias ? `${baseId}@${mounted.template}` : baseId,
+    summary: definition.summary,
+    tags: definition.tags,
+  };
+  if (definition.description) operation.description = definition.description;
+  if (definition.deprecated) operation.deprecated = true;
+
+  const parameters = [...pathParameters(mounted.template, definition.request?.params), ...queryParameters(definition.request?.query)];
+  if (parameters.length > 0) operation.parameters = parameters;
+
+  const body = definition.request?.body;
+  const raw = definition.request?.raw;
+  if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: clean(body) } } };
+  else if (raw) {
+    const content = Object.fromEntries(raw.mediaTypes.map((type) => [type, { schema: { type: 'string' } }]));
+    operation.requestBody = { required: true, content, ...(raw.description ? { description: raw.description } : {}) };
+  }
+
+  operation.responses = responses(surface, definition.responses, mounted.securityKey !== null);
+  operation.security = mounted.securityKey ? [{ [mounted.securityKey]: [] }] : [];
+  return operation;
+}
+
+function pathParameters(template: string, schema: JsonSchema | undefined): JsonObject[] {
+  const properties = propertiesOf(schema);
+  return [...template.matchAll(/[:*]([A-Za-z_$][A-Za-z0-9_$]*)/g)].map(([, name]) => {
+    const property = properties[name!];
+    return {
+      name,
+      in: 'path',
+      required: true,
+      schema: property ? clean(property) : { type: 'string' },
+      ...(typeof property?.description === 'string' ? { description: property.description } : {}),
+    };
+  });
+}
+
+function queryParameters(schema: JsonSchema | undefined): JsonObject[] {
+  const required = Array.isArray(schema?.required) ? (schema.required as string[]) : [];
+  return Object.entries(propertiesOf(schema)).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    schema: clean(property),
+    ...(typeof property.description === 'string' ? { description: property.description } : {}),
+  }));
+}
+
+function responses(surface: Surface, declared: { [status: number]: ResponseDefinition }, secured: boolean): JsonObject {
+  const docs = surface.envelope.openapi;
+  const errorContent = { [docs.errorMediaType]: { schema: docs.error } };
+  const result: JsonObject = {};
+  for (const [status, response] of Object.entries(declared)) {
+    const code = Number(status);
+    if (code >= 200 && code < 300) {
+      if (response.mediaType) {
+        result[status] = {
+          description: response.description,
+          content: { [response.mediaType]: { schema: response.schema ? clean(response.schema) : { type: 'string' } } },
+        };
+      } else if (code === 204) {
+        result[status] = { description: response.description };
+      } else {
+        const success = docs.success(response.schema ? clean(response.schema) : undefined);
+        const schema = docs.errorsUseHttp200 && code === 200 ? { anyOf: [success, docs.error] } : success;
+        result[status] = { description: response.description, content: { 'application/json': { schema } } };
+      }
+    } else {
+      const content = response.mediaType ? { [response.mediaType]: { schema: response.schema ? clean(response.schema) : { type: 'string' } } } : errorContent;
+      result[status] = { description: response.description, content };
+    }
+  }
+  for (const status of docs.errorStatuses) {
+    if (!secured && (status === 401 || status === 403)) continue;
+    result[String(status)] ??= { description: 'Refused; the body says why', content: errorContent };
+  }
+  if (docs.errorsUseHttp200 && !result['200']) {
+    result['200'] = { description: 'Refused; HTTP 200 with the error envelope', content: { 'application/json': { schema: docs.error } } };
+  }
+  return result;
+}
+
+function propertiesOf(schema: JsonSchema | undefined): Record<string, JsonSchema> {
+  const properties = schema?.properties;
+  return properties && typeof properties === 'object' ? (properties as Record<string, JsonSchema>) : {};
+}
+
+/** Drops keywords that only mean something to the validator's dialect. */
+function clean(schema: JsonSchema): JsonSchema {
+  if (!('$schema' in schema)) return schema;
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}

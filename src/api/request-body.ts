@@ -1,0 +1,55 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { DomainError } from '../commands/domain-error';
+import type { RouteDefinition } from './route';
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+export type BodyReader = (ctx: Context, definition: RouteDefinition) => Promise<void>;
+
+/**
+ * Reads a request body the way its route asks, only after the route matched and authenticated:
+ * an unknown path or an anonymous caller never makes the server buffer a body.
+ * - JSON routes (`request.body`): `application/json` or `+json` only; any JSON value (Insight
+ *   deletes by a bare JSON string), judged afterwards by the route's schema.
+ * - raw routes (`request.raw`): the text as sent, in `ctx.request.rawBody`, for the listed types.
+ * - routes declaring neither: the body is not read at all.
+ */
+export function createBodyReader(limitBytes: number): BodyReader {
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: limitBytes, jsonStrict: false, parsedMethods: ALL_METHODS, encoding: 'utf-8' });
+  const text = bodyParser({
+    enableTypes: ['text'],
+    extendTypes: { text: ['*/*'] },
+    textLimit: limitBytes,
+    parsedMethods: ALL_METHODS,
+    encoding: 'utf-8',
+  });
+  const proceed = async () => {};
+
+  return async (ctx, definition) => {
+    const request = definition.request;
+    if (request?.body) {
+      if (!hasBody(ctx)) return;
+      if (!ctx.is('application/json', '+json')) throw new DomainError('unsupported_media_type', 'request body must be application/json');
+      await json(ctx, proceed);
+      return;
+    }
+    if (request?.raw) {
+      if (!hasBody(ctx)) {
+        ctx.request.rawBody = '';
+        return;
+      }
+      if (!ctx.is(...request.raw.mediaTypes)) {
+        throw new DomainError('unsupported_media_type', `request body must be ${request.raw.mediaTypes.join(' or ')}`);
+      }
+      await text(ctx, proceed);
+    }
+  };
+}
+
+function hasBody(ctx: Context): boolean {
+  const headers = ctx.req.headers;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}

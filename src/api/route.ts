@@ -1,0 +1,104 @@
+import type { ParameterizedContext } from 'koa';
+import type { Logger } from '../observability/logger';
+import { compileRequestValidators, type RequestValidators } from './request-validation';
+
+/** A JSON Schema (draft-07 keywords) as a plain object literal. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** What the HTTP shell puts on `ctx.state` for every request before any route runs. */
+export interface RequestState {
+  requestId: string;
+  /** The caller's address: the socket peer, or the proxy's last X-Forwarded-For hop when the proxy is trusted. */
+  clientIp: string | null;
+  userAgent: string | null;
+  /** Bound to this request's id. */
+  logger: Logger;
+  /** Template of the matched route (`/v1/users/:id`); unset while unmatched. */
+  route?: string;
+}
+
+/** The request parts a route's schemas describe, as TypeScript types: `defineRoute<{ body: Login }>(…)`. */
+export interface RouteTypes {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+}
+
+/** The Koa context a handler sees: its body, query and params already validated (and query/params coerced). */
+export type RouteContext<T extends RouteTypes = RouteTypes> = ParameterizedContext<
+  RequestState & { query: T['query'] } & Record<string, unknown>,
+  { params: T['params']; request: { body: T['body'] } }
+>;
+
+export interface ResponseDefinition {
+  description: string;
+  /**
+   * The schema of the success payload (what the handler returns, before the surface's envelope
+   * wraps it). Error statuses are documented with the envelope's error shape automatically.
+   */
+  schema?: JsonSchema;
+  /** A response that is not enveloped JSON (a file, an XML reply, plain text). */
+  mediaType?: string;
+}
+
+export interface RawBodyDefinition {
+  /** Accepted Content-Types, e.g. `text/xml` and `application/xml` (a wildcard type accepts any); others are refused with 415. */
+  mediaTypes: string[];
+  description?: string;
+}
+
+export interface RouteRequestDefinition {
+  /** JSON body, validated without type coercion: `"3"` is not an integer. */
+  body?: JsonSchema;
+  /** Query string, coerced from strings (`?limit=10` is an integer). */
+  query?: JsonSchema;
+  /** Path parameters, coerced like the query. */
+  params?: JsonSchema;
+  /**
+   * The body as text, unparsed and unvalidated, in `ctx.request.rawBody` (XML callbacks, signed
+   * payloads). Excludes `body`.
+   */
+  raw?: RawBodyDefinition;
+}
+
+export interface RouteDefinition<T extends RouteTypes = RouteTypes> {
+  method: HttpMethod;
+  /** Koa path relative to the surface's mount prefix, with `:param` placeholders. */
+  path: string;
+  /** Stable name in the OpenAPI document; generated from surface, method and path when omitted. */
+  operationId?: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** `'none'` for a public route, else a key of the surface's security schemes; omitted: the surface's default. */
+  security?: 'none' | (string & {});
+  request?: RouteRequestDefinition;
+  responses: { [status: number]: ResponseDefinition };
+  deprecated?: boolean;
+  /**
+   * Returns the success payload, which the surface's envelope wraps; or writes `ctx.body` itself
+   * (then the return value is ignored). Refuses by throwing a DomainError.
+   */
+  handler(ctx: RouteContext<T>): unknown;
+}
+
+/** A route definition with its schemas compiled: built once when the module defining it loads. */
+export interface Route {
+  readonly definition: RouteDefinition;
+  readonly validators: RequestValidators;
+}
+
+/**
+ * Declares a route. Its schemas are the single source for request validation and for the OpenAPI
+ * document; they are compiled here, so a broken schema fails at startup, not on the first request.
+ */
+export function defineRoute<T extends RouteTypes = RouteTypes>(definition: RouteDefinition<T>): Route {
+  const where = `${definition.method.toUpperCase()} ${definition.path}`;
+  if (!definition.path.startsWith('/')) throw new Error(`route ${where}: path must start with "/"`);
+  if (definition.request?.body && definition.request.raw) throw new Error(`route ${where}: a body is either JSON (body) or raw text (raw), not both`);
+  if (definition.request?.raw && definition.request.raw.mediaTypes.length === 0) throw new Error(`route ${where}: raw.mediaTypes must list at least one type`);
+  if (Object.keys(definition.responses).length === 0) throw new Error(`route ${where}: document at least one response`);
+  return { definition: definition as RouteDefinition, validators: compileRequestValidators(definition.request ?? {}, where) };
+}

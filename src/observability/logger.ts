@@ -1,0 +1,108 @@
+import { hostname } from 'node:os';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Config } from '../config';
+
+export type { Logger } from 'pino';
+
+export const REDACTED = '[redacted]';
+
+/** Field names (compared lower-case, without `-` and `_`) whose values are secrets wherever they appear. */
+const SECRET_NAMES = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'signature',
+  'sign',
+  'key',
+  'ticket',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'bitkey',
+  'apikey',
+  'jwt',
+  'nonce',
+]);
+
+/** Suffixes that make a compound name secret too: `oldPassword`, `component_appsecret`, `authorizer_refresh_token`, `x-api-key`, `dataKey`. */
+const SECRET_SUFFIXES = ['password', 'secret', 'token', 'signature', 'ticket', 'apikey', 'aeskey', 'datakey', 'privatekey', 'cookie', 'authorization'];
+
+export function isSecretName(name: string): boolean {
+  const normalized = name.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_NAMES.has(normalized) || SECRET_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+}
+
+const MAX_DEPTH = 12;
+
+/**
+ * A copy of `value` with every secret-named field replaced, at any depth and inside arrays.
+ * Path-based redaction (pino's `redact`) only reaches the depths listed up front; secrets arrive
+ * nested in headers, WeChat payloads and error objects at depths nobody predicts.
+ * Error instances are left for the `err` serializer, which redacts its own output.
+ */
+export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1, seen));
+    if (!isPlainObject(value)) return value;
+    const copy: Record<string, unknown> = {};
+    for (const [name, inner] of Object.entries(value)) {
+      copy[name] = isSecretName(name) && inner !== undefined && inner !== null ? REDACTED : redactSecrets(inner, depth + 1, seen);
+    }
+    return copy;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function redactRecord(value: Record<string, unknown>): Record<string, unknown> {
+  const redacted = redactSecrets(value);
+  return redacted !== null && typeof redacted === 'object' ? (redacted as Record<string, unknown>) : {};
+}
+
+/** The process logger: JSON lines at `config.logLevel`, secrets redacted from every logged object. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    base: { service: 'authledger', pid: process.pid, hostname: hostname() },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      log: redactRecord,
+      bindings: redactRecord,
+    },
+    serializers: {
+      // The serialized error has pino's own prototype; spread it into a plain object so its fields are walked.
+      err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }),
+    },
+  };
+  return withRedactedChildBindings(destination ? pino(options, destination) : pino(options));
+}
+
+/**
+ * pino runs the bindings formatter for the root logger only (children reset it), so a child's
+ * bindings (`logger.child({ token })`) are redacted here; grandchildren inherit this `child`.
+ */
+function withRedactedChildBindings(logger: Logger): Logger {
+  const child = logger.child;
+  Object.defineProperty(logger, 'child', {
+    configurable: true,
+    writable: true,
+    value: function redactingChild(this: Logger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions): unknown {
+      return Reflect.apply(child, this, [redactRecord(bindings), options]);
+    },
+  });
+  return logger;
+}
