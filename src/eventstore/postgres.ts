@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
+import { APPEND_SQL, appendParameters, type AppendedRow } from './postgres-append';
 import {
   EventStoreUnavailableError,
   PartialDuplicateError,
@@ -10,7 +11,6 @@ import {
 import type {
   AppendOptions,
   AppendResult,
-  EventFilter,
   EventStore,
   NewEvent,
   Position,
@@ -24,6 +24,7 @@ import type {
 
 const NOTIFY_CHANNEL = 'authledger_events';
 const DEFAULT_POLL_MS = 250;
+const NOTIFY_COALESCE_MS = 10;
 
 interface EventRow {
   global_position: string;
@@ -80,46 +81,88 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     if (events.length === 0) throw new TypeError('appendToStream needs at least one event');
     const expected = options.expectedRevision ?? 'any';
-    const expectedText = typeof expected === 'number' ? (expected < 0 ? 'no_stream' : String(expected)) : expected;
-    const params = [
-      streamId,
-      expectedText,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.data ?? null)),
-      events.map((e) => JSON.stringify(e.metadata)),
-      JSON.stringify(options.claims ?? []),
-      JSON.stringify(options.releases ?? []),
-    ];
-    const sql =
-      'select next_revision, last_position, last_transaction, idempotent from authledger_append(?, ?, ?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[], ?::jsonb, ?::jsonb)';
-    let attempt = 0;
-    for (;;) {
+    const values = appendParameters(streamId, events, expected);
+    const claims = options.claims?.length || options.releases?.length ? options : null;
+    for (let attempt = 0; ; attempt++) {
+      let rows: AppendedRow[];
       try {
-        const res = await runner.raw(sql, params);
-        const row = res.rows[0] as { next_revision: string; last_position: string; last_transaction: string; idempotent: boolean };
-        if (signal && !row.idempotent) this.signalAppended();
-        return {
-          nextExpectedRevision: Number(row.next_revision),
-          position: { commit: BigInt(row.last_transaction), prepare: BigInt(row.last_position) },
-          idempotent: row.idempotent,
-        };
+        rows = claims ? await this.appendWithClaims(runner, streamId, values, claims) : await this.insertEvents(runner, values);
       } catch (err) {
         const e = err as { code?: string; detail?: string; constraint?: string };
-        if (e.code === 'AL409') throw new WrongExpectedVersionError(streamId, expected, Number(e.detail ?? -1));
-        if (e.code === 'AL422') throw new PartialDuplicateError(streamId);
         if (e.code === 'AL423') {
           const claim = safeJson(e.detail) as UniqueClaim | null;
           throw new UniqueClaimConflictError(claim ?? { scope: 'unknown', value: '' });
         }
-        // The same events sent twice at once: the loser re-runs and takes the idempotent path.
-        if (e.code === '23505' && e.constraint === 'events_event_id_unique' && attempt === 0 && runner === this.db) {
-          attempt++;
-          continue;
+        if (e.code !== '23505' && e.code !== 'AL409') throw mapConnectionError(err);
+        // A re-send of events that did land is answered with the original result.
+        const resent = await this.storedResult(streamId, events);
+        if (resent) return resent;
+        // Two 'any' appends took the same next revision: the loser simply goes again.
+        const raced = e.code === '23505' && e.constraint === 'events_stream_revision_unique';
+        if ((raced && expected === 'any') || (e.constraint === 'events_event_id_unique' && attempt === 0)) {
+          if (attempt < 20) continue;
         }
-        throw mapConnectionError(err);
+        if (e.constraint === 'events_event_id_unique') throw new PartialDuplicateError(streamId);
+        throw new WrongExpectedVersionError(streamId, expected, await this.currentRevision(streamId));
       }
+      if (rows.length === 0) {
+        const resent = await this.storedResult(streamId, events);
+        if (resent) return resent;
+        throw new WrongExpectedVersionError(streamId, expected, await this.currentRevision(streamId));
+      }
+      if (signal) this.signalAppended();
+      const last = rows[rows.length - 1]!;
+      return {
+        nextExpectedRevision: Number(last.stream_revision),
+        position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
+        idempotent: false,
+      };
     }
+  }
+
+  /**
+   * The INSERT as a prepared statement, parsed and planned once per connection. A knex
+   * transaction hands out its own connection here, so the same path serves appendInTransaction.
+   */
+  private async insertEvents(runner: Knex | Knex.Transaction, values: unknown[]): Promise<AppendedRow[]> {
+    const client = runner.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
+    const connection = await client.acquireConnection();
+    try {
+      return (await connection.query<AppendedRow>({ name: 'authledger_append', text: APPEND_SQL, values })).rows;
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  /** Unique values change hands in the same transaction as the events, or not at all. */
+  private async appendWithClaims(runner: Knex | Knex.Transaction, streamId: string, values: unknown[], claims: AppendOptions): Promise<AppendedRow[]> {
+    const run = async (trx: Knex.Transaction) => {
+      await trx.raw('select authledger_claim(?, ?::jsonb, ?::jsonb)', [streamId, JSON.stringify(claims.claims ?? []), JSON.stringify(claims.releases ?? [])]);
+      const rows = await this.insertEvents(trx, values);
+      if (rows.length === 0) throw Object.assign(new Error('wrong expected version'), { code: 'AL409' });
+      return rows;
+    };
+    if (runner === this.db) return this.db.transaction(run);
+    return run(runner as Knex.Transaction);
+  }
+
+  private async currentRevision(streamId: string): Promise<number> {
+    const row = await this.db('events').where('stream_id', streamId).max<{ max: string | null }>('stream_revision as max').first();
+    return row?.max === null || row?.max === undefined ? -1 : Number(row.max);
+  }
+
+  /** When every event id is already stored in this stream: the original append's result; when only some are: an error. */
+  private async storedResult(streamId: string, events: NewEvent[]): Promise<AppendResult | null> {
+    const res = await this.db.raw('select * from authledger_stored_events(?::uuid[])', [events.map((e) => e.eventId)]);
+    const rows = res.rows as Array<{ stream_id: string; stream_revision: string; global_position: string; transaction_id: string }>;
+    if (rows.length === 0) return null;
+    if (rows.length < events.length || rows.some((r) => r.stream_id !== streamId)) throw new PartialDuplicateError(streamId);
+    const last = rows.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
+    return {
+      nextExpectedRevision: Number(last.stream_revision),
+      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
+      idempotent: true,
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -137,16 +180,18 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const after = options.after ?? { commit: 0n, prepare: 0n };
-    const maxCount = options.maxCount ?? 1000;
-    const bindings: unknown[] = [after.commit.toString(), after.prepare.toString()];
-    let where = '(transaction_id, global_position) > (?::xid8, ?::bigint) and transaction_id < (select authledger_read_horizon())';
-    where += filterSql(options.filter, bindings);
-    bindings.push(maxCount);
+    const f = options.filter ?? {};
+    const prefixes = f.streamPrefixes?.length ? f.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : null;
     try {
-      const res = await this.db.raw(
-        `select ${COLUMNS} from events where ${where} order by transaction_id, global_position limit ?`,
-        bindings as Knex.RawBinding[],
-      );
+      const res = await this.db.raw(`select ${COLUMNS} from authledger_read_all(?::xid8, ?::bigint, ?, ?::text[], ?::text[], ?::timestamptz, ?::timestamptz)`, [
+        after.commit.toString(),
+        after.prepare.toString(),
+        options.maxCount ?? 1000,
+        f.eventTypes?.length ? f.eventTypes : null,
+        prefixes,
+        f.createdFrom ?? null,
+        f.createdTo ?? null,
+      ]);
       return (res.rows as EventRow[]).map(toRecorded);
     } catch (err) {
       throw mapConnectionError(err);
@@ -220,15 +265,19 @@ export class PostgresEventStore implements EventStore {
     await listener?.end().catch(() => undefined);
   }
 
+  /**
+   * Wakes local subscribers at once; other processes hear one NOTIFY per NOTIFY_COALESCE_MS at
+   * most, so a burst of appends costs one extra statement, not one each.
+   */
   private signalAppended(): void {
     this.appended.emit('appended');
     if (this.notifyPending || this.closed) return;
     this.notifyPending = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.notifyPending = false;
       if (this.closed) return;
       this.db.raw('select pg_notify(?, ?)', [NOTIFY_CHANNEL, '']).catch(() => undefined);
-    });
+    }, NOTIFY_COALESCE_MS);
   }
 
   /** One LISTEN connection per store, only once somebody subscribes; polling covers any gap. */
@@ -257,28 +306,6 @@ export class PostgresEventStore implements EventStore {
     })();
     return this.listenerStarting;
   }
-}
-
-function filterSql(filter: EventFilter | undefined, bindings: unknown[]): string {
-  if (!filter) return '';
-  let sql = '';
-  if (filter.eventTypes?.length) {
-    sql += ' and type = any(?::text[])';
-    bindings.push(filter.eventTypes);
-  }
-  if (filter.streamPrefixes?.length) {
-    sql += ' and stream_id like any(?::text[])';
-    bindings.push(filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-  }
-  if (filter.createdFrom) {
-    sql += ' and created_at >= ?';
-    bindings.push(filter.createdFrom);
-  }
-  if (filter.createdTo) {
-    sql += ' and created_at < ?';
-    bindings.push(filter.createdTo);
-  }
-  return sql;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

@@ -8,22 +8,17 @@ import type { Knex } from 'knex';
  * (authledger_read_horizon), so an event that commits late can never appear behind a checkpoint
  * a reader has already passed.
  *
- * authledger_append does the whole append in one round trip: idempotency check, expected-revision
- * check on the streams row (row lock, so exactly one of N racing writers wins a revision), unique
- * claims, and the insert. Errors use our own SQLSTATEs (AL409 version, AL423 claim, AL422 partial
- * duplicate) so the adapter can map them to typed errors.
+ * An append is one INSERT whose rows take the revisions after the expected one; the unique
+ * (stream_id, stream_revision) index is what makes exactly one of N racing writers win a revision,
+ * and the unique event_id index what makes a re-send harmless. There is no streams table to
+ * update: that write cost a third of the throughput under concurrency.
  */
 export const name = '0001_event_store';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
-    create table streams (
-      stream_id text primary key,
-      revision bigint not null
-    );
-
     create table events (
-      global_position bigint generated always as identity primary key,
+      global_position bigint generated always as identity,
       transaction_id xid8 not null default pg_current_xact_id(),
       stream_id text not null,
       stream_revision bigint not null,
@@ -32,10 +27,11 @@ export async function up(knex: Knex): Promise<void> {
       data jsonb not null,
       metadata jsonb not null,
       created_at timestamptz not null default now(),
+      -- Commit order is the key: the global reader walks it, so it needs no index of its own.
+      constraint events_pkey primary key (transaction_id, global_position),
       constraint events_event_id_unique unique (event_id),
       constraint events_stream_revision_unique unique (stream_id, stream_revision)
     );
-    create index events_commit_order on events (transaction_id, global_position);
 
     create table unique_claims (
       scope text not null,
@@ -46,93 +42,42 @@ export async function up(knex: Knex): Promise<void> {
     );
     create index unique_claims_stream on unique_claims (stream_id);
 
-    create function authledger_append(
-      p_stream text, p_expected text,
-      p_ids uuid[], p_types text[], p_data jsonb[], p_meta jsonb[],
-      p_claims jsonb default '[]', p_releases jsonb default '[]'
-    ) returns table (next_revision bigint, last_position bigint, last_transaction xid8, idempotent boolean)
+    -- Claims and releases unique values for a stream. The adapter calls it in the same
+    -- transaction as the append, so the values change hands exactly when the events land.
+    create function authledger_claim(p_stream text, p_claims jsonb, p_releases jsonb) returns void
     language plpgsql as $fn$
     declare
-      n int := cardinality(p_ids);
-      v_found int;
-      v_rev bigint;
-      v_current bigint;
-      v_claims int;
-      v_claimed int;
+      v_claims int := jsonb_array_length(p_claims);
+      v_done int;
       v_taken jsonb;
     begin
-      if n is null or n = 0 then
-        raise exception 'an append needs at least one event' using errcode = '22023';
+      delete from unique_claims u
+        using jsonb_to_recordset(p_releases) as r(scope text, value text)
+        where u.scope = r.scope and u.value = r.value and u.stream_id = p_stream;
+      if v_claims = 0 then
+        return;
       end if;
-
-      select count(*)::int into v_found from events where event_id = any(p_ids);
-      if v_found > 0 then
-        if v_found = n and not exists (
-          select 1 from events where event_id = any(p_ids) and stream_id <> p_stream
-        ) then
-          return query
-            select e.stream_revision, e.global_position, e.transaction_id, true
-            from events e where e.event_id = any(p_ids)
-            order by e.stream_revision desc limit 1;
-          return;
-        end if;
-        raise exception 'partial duplicate append' using errcode = 'AL422';
+      insert into unique_claims as u (scope, value, stream_id)
+        select c.scope, c.value, p_stream from jsonb_to_recordset(p_claims) as c(scope text, value text)
+        on conflict (scope, value) do update set stream_id = excluded.stream_id
+          where u.stream_id = excluded.stream_id;
+      get diagnostics v_done = row_count;
+      if v_done < v_claims then
+        select jsonb_build_object('scope', c.scope, 'value', c.value) into v_taken
+          from jsonb_to_recordset(p_claims) as c(scope text, value text)
+          join unique_claims u on u.scope = c.scope and u.value = c.value and u.stream_id <> p_stream
+          limit 1;
+        raise exception 'unique claim conflict' using errcode = 'AL423', detail = coalesce(v_taken::text, '{}');
       end if;
-
-      if p_expected = 'any' then
-        insert into streams as s (stream_id, revision) values (p_stream, n - 1)
-          on conflict (stream_id) do update set revision = s.revision + n
-          returning s.revision into v_rev;
-      elsif p_expected = 'no_stream' then
-        insert into streams (stream_id, revision) values (p_stream, n - 1)
-          on conflict do nothing
-          returning revision into v_rev;
-      elsif p_expected = 'stream_exists' then
-        update streams s set revision = s.revision + n where s.stream_id = p_stream
-          returning s.revision into v_rev;
-      else
-        update streams s set revision = s.revision + n
-          where s.stream_id = p_stream and s.revision = p_expected::bigint
-          returning s.revision into v_rev;
-      end if;
-
-      if v_rev is null then
-        select revision into v_current from streams where stream_id = p_stream;
-        raise exception 'wrong expected version' using errcode = 'AL409', detail = coalesce(v_current, -1)::text;
-      end if;
-
-      if jsonb_array_length(p_releases) > 0 then
-        delete from unique_claims u
-          using jsonb_to_recordset(p_releases) as r(scope text, value text)
-          where u.scope = r.scope and u.value = r.value and u.stream_id = p_stream;
-      end if;
-
-      v_claims := jsonb_array_length(p_claims);
-      if v_claims > 0 then
-        insert into unique_claims as u (scope, value, stream_id)
-          select c.scope, c.value, p_stream from jsonb_to_recordset(p_claims) as c(scope text, value text)
-          on conflict (scope, value) do update set stream_id = excluded.stream_id
-            where u.stream_id = excluded.stream_id;
-        get diagnostics v_claimed = row_count;
-        if v_claimed < v_claims then
-          select jsonb_build_object('scope', c.scope, 'value', c.value) into v_taken
-            from jsonb_to_recordset(p_claims) as c(scope text, value text)
-            join unique_claims u on u.scope = c.scope and u.value = c.value and u.stream_id <> p_stream
-            limit 1;
-          raise exception 'unique claim conflict' using errcode = 'AL423', detail = coalesce(v_taken::text, '{}');
-        end if;
-      end if;
-
-      return query
-        with inserted as (
-          insert into events (stream_id, stream_revision, event_id, type, data, metadata)
-          select p_stream, v_rev - n + u.ord, u.id, u.t, u.d, u.m
-          from unnest(p_ids, p_types, p_data, p_meta) with ordinality as u(id, t, d, m, ord)
-          order by u.ord
-          returning global_position
-        )
-        select v_rev, max(inserted.global_position), pg_current_xact_id(), false from inserted;
     end
+    $fn$;
+
+    -- Where the given event ids are stored (for telling a re-send from a conflict).
+    create function authledger_stored_events(p_ids uuid[])
+    returns table (stream_id text, stream_revision bigint, global_position bigint, transaction_id xid8)
+    language sql stable as $fn$
+      select e.stream_id, e.stream_revision, e.global_position, e.transaction_id
+      from events e where e.event_id = any(p_ids)
     $fn$;
 
     -- The horizon below which every transaction that could still add events has ended. Only
@@ -152,6 +97,32 @@ export async function up(knex: Knex): Promise<void> {
         (select pg_snapshot_xmax(snap) from s))
     $fn$;
 
+    -- One page of the global log in commit order. The ordered walk of events_pkey is the only
+    -- sensible plan (a page is a LIMIT over the key order), but with stale statistics the planner
+    -- picks a bitmap scan and sorts everything after the checkpoint; the settings below rule
+    -- that out for this function alone. Null filters mean "any".
+    create function authledger_read_all(
+      p_commit xid8, p_prepare bigint, p_limit int,
+      p_types text[], p_prefixes text[], p_from timestamptz, p_to timestamptz
+    ) returns setof events
+    language plpgsql stable
+    set enable_bitmapscan = off
+    set enable_sort = off
+    as $fn$
+    begin
+      return query
+        select * from events e
+        where (e.transaction_id, e.global_position) > (p_commit, p_prepare)
+          and e.transaction_id < (select authledger_read_horizon())
+          and (p_types is null or e.type = any(p_types))
+          and (p_prefixes is null or e.stream_id like any(p_prefixes))
+          and (p_from is null or e.created_at >= p_from)
+          and (p_to is null or e.created_at < p_to)
+        order by e.transaction_id, e.global_position
+        limit p_limit;
+    end
+    $fn$;
+
     create table projection_checkpoints (
       name text primary key,
       position_commit xid8 not null default '0',
@@ -164,10 +135,11 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     drop table if exists projection_checkpoints;
+    drop function if exists authledger_read_all(xid8, bigint, int, text[], text[], timestamptz, timestamptz);
     drop function if exists authledger_read_horizon();
-    drop function if exists authledger_append(text, text, uuid[], text[], jsonb[], jsonb[], jsonb, jsonb);
+    drop function if exists authledger_stored_events(uuid[]);
+    drop function if exists authledger_claim(text, jsonb, jsonb);
     drop table if exists unique_claims;
     drop table if exists events;
-    drop table if exists streams;
   `);
 }

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import * as eventStore from './0001_event_store';
+import * as projectionVersions from './0002_projection_versions';
 
 export interface ListedMigration extends Knex.Migration {
   name: string;
 }
 
 /** In order. A new migration is a new module appended here; applied ones are never edited. */
-export const migrations: ListedMigration[] = [eventStore];
+export const migrations: ListedMigration[] = [eventStore, projectionVersions];

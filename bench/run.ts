@@ -1,0 +1,66 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { createKnex, dropDatabase, ensureDatabase } from '../src/db/connection';
+import { migrateToLatest } from '../src/db/migrate';
+import { benchAppends, benchGlobalRead } from './eventstore';
+import { benchProjectionCatchUp, seedIdentityEvents } from './projections';
+
+/**
+ * `npm run bench`: every figure beside a baseline measured in the same run on the same machine.
+ * BENCH_SECONDS sets the length of each load phase (default 3).
+ */
+async function main() {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+  const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  server.pathname = `/authledger_bench_${randomBytes(3).toString('hex')}`;
+  const url = server.toString();
+  await ensureDatabase(url);
+  const knex = createKnex(url, { poolMax: 40, applicationName: 'authledger-bench' });
+  const results: Record<string, unknown> = {
+    when: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version },
+  };
+  try {
+    await migrateToLatest(knex);
+
+    console.log(`\nEvent store appends (PostgreSQL adapter) vs raw pg INSERT of the same rows, ${seconds}s each`);
+    const appends = await benchAppends(knex, url, seconds);
+    results.appends = appends;
+    console.table(
+      appends.map((c) => ({
+        'events/append': c.eventsPerAppend,
+        'in flight': c.inFlight,
+        'appends/s': c.ours.opsPerSecond,
+        'raw INSERTs/s': c.rawInsert.opsPerSecond,
+        'share of raw': c.share,
+        'p99 ms': c.ours.p99Ms,
+        'raw p99 ms': c.rawInsert.p99Ms,
+      })),
+    );
+
+    console.log('\nSeeding identity events for the read and catch-up figures…');
+    const seeded = await seedIdentityEvents(knex, 25_000, 10);
+    const read = await benchGlobalRead(knex);
+    results.globalRead = read;
+    console.log(`Global log read (pages of 1,000, commit-safe order): ${read.events} events in ${read.seconds}s = ${read.eventsPerSecond}/s`);
+
+    const catchUp = await benchProjectionCatchUp(knex);
+    results.projectionCatchUp = { ...catchUp, seeded, target: 30_000 };
+    console.log(`Projection catch-up (users read model, from zero): ${catchUp.events} events in ${catchUp.seconds}s = ${catchUp.eventsPerSecond}/s (target ≥ 30,000/s)`);
+  } finally {
+    await knex.destroy();
+    await dropDatabase(url);
+  }
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify(results, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  console.log(`\nFigures written to ${file}`);
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

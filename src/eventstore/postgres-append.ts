@@ -1,0 +1,45 @@
+import type { ExpectedRevision, NewEvent } from './port';
+
+/**
+ * The append, as one INSERT. Its rows take the revisions right after the expected one; the
+ * unique (stream_id, stream_revision) index then lets exactly one of several racing writers have
+ * them, and the unique event_id index turns a re-send into a unique violation the adapter
+ * recognises. No rows inserted means the expected revision did not hold.
+ *
+ * $1 stream, $2 kind ('any' | 'stream_exists' | 'no_stream' | 'exact'), $3 revision for
+ * 'exact', $4 the events as [{id, type, data, metadata}] in stream order.
+ */
+export const APPEND_SQL = `
+insert into events (stream_id, stream_revision, event_id, type, data, metadata)
+select $1::text, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
+from (
+  select case $2::text
+    when 'exact' then $3::bigint
+    when 'no_stream' then -1
+    when 'any' then coalesce((select max(stream_revision) from events where stream_id = $1::text), -1)
+    else (select max(stream_revision) from events where stream_id = $1::text)
+  end as base
+  offset 0 -- keeps the subquery whole: flattened, each use of r.base would look the revision up again
+) r, jsonb_array_elements($4::jsonb) with ordinality as e(value, ord)
+where r.base is not null
+  -- Only an exact revision can name one the stream has not reached (the others come from max()).
+  and ($2::text <> 'exact' or r.base < 0 or exists (select 1 from events x where x.stream_id = $1::text and x.stream_revision = r.base))
+order by e.ord
+returning global_position::text, transaction_id::text, stream_revision::text`;
+
+export interface AppendedRow {
+  global_position: string;
+  transaction_id: string;
+  stream_revision: string;
+}
+
+export function appendParameters(streamId: string, events: NewEvent[], expected: ExpectedRevision): unknown[] {
+  const exact = typeof expected === 'number' && expected >= 0;
+  const kind = exact ? 'exact' : typeof expected === 'number' ? 'no_stream' : expected;
+  return [
+    streamId,
+    kind,
+    exact ? expected : null,
+    JSON.stringify(events.map((e) => ({ id: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }))),
+  ];
+}

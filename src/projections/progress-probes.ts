@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import { comparePositions, type EventStore, type Position } from '../eventstore/port';
+import { readProjectionEvents } from './batches';
+import type { Projection } from './projection';
+import { isSuperseded, readProgress } from './registry';
+
+/**
+ * Questions about a projection's committed progress, answered from the database and the log
+ * only, so they hold whichever process is running the projection.
+ */
+
+/**
+ * True once nothing of the projection's types is visible after its checkpoint and readers see
+ * this version (or a newer one). Checked after the moment of interest, so it covers every event
+ * visible at that moment.
+ */
+export async function hasReachedHead(knex: Knex, store: EventStore, projection: Projection): Promise<boolean> {
+  const progress = await readProgress(knex, projection);
+  if (isSuperseded(progress, projection.version)) return true;
+  if (progress.state !== 'active') return false;
+  const pending = await readProjectionEvents(store, projection, progress.checkpoint, 1);
+  return pending.length === 0;
+}
+
+/**
+ * True once every event of the projection's types up to `position` is applied and readers see
+ * this version. `position` may be any event's, handled by this projection or not.
+ */
+export async function hasPassed(knex: Knex, store: EventStore, projection: Projection, position: Position): Promise<boolean> {
+  const progress = await readProgress(knex, projection);
+  if (isSuperseded(progress, projection.version)) return true;
+  if (progress.state !== 'active') return false;
+  if (comparePositions(progress.checkpoint, position) >= 0) return true;
+  // The log hides an event until every older transaction has ended; until `position` is visible
+  // an event of ours may still appear before it. Visibility is checked first, so the read below
+  // sees at least everything up to `position`.
+  const visible = await store.readAll({ after: justBefore(position), maxCount: 1 });
+  if (visible.length === 0) return false;
+  const pending = await readProjectionEvents(store, projection, progress.checkpoint, 1);
+  return pending.length === 0 || comparePositions(pending[0]!.position, position) > 0;
+}
+
+/** The greatest position before `p` ("after" bounds are exclusive, so reading after it starts at `p`). */
+function justBefore(p: Position): Position {
+  if (p.prepare > 0n) return { commit: p.commit, prepare: p.prepare - 1n };
+  return { commit: p.commit - 1n, prepare: 2n ** 63n - 1n };
+}
