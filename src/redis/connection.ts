@@ -28,3 +28,19 @@ export async function pingRedis(redis: Redis, timeoutMs = 3_000): Promise<void> 
     clearTimeout(timer);
   }
 }
+
+/** One connection attempt, no retries: for start-up, where the operator wants the cause (ECONNREFUSED), not a retry count. */
+export async function probeRedis(url: string, timeoutMs = 3_000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  let lastError: Error | null = null;
+  probe.on('error', (err: Error) => (lastError = err));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const cause = (lastError ?? err) as { code?: string; message?: string };
+    throw Object.assign(new Error(cause.code ?? cause.message ?? 'no answer'), { code: cause.code });
+  } finally {
+    probe.disconnect();
+  }
+}

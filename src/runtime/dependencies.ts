@@ -6,7 +6,7 @@ import { migrateToLatest } from '../db/migrate';
 import { createEventStore } from '../eventstore';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../observability/logger';
-import { createRedis, pingRedis } from '../redis/connection';
+import { createRedis, probeRedis } from '../redis/connection';
 
 /** A start-up problem the operator can fix: printed as one line, no stack trace. */
 export class StartupError extends Error {
@@ -45,18 +45,18 @@ export async function openDependencies(config: Config, logger: Logger, options: 
     if (applied.length) logger.info({ applied }, 'applied migrations');
   }
 
-  const redis = createRedis(config.redisUrl, { keyPrefix: config.redisPrefix, name: 'authledger-commands' });
-  redis.on('error', () => undefined); // reported by the ping below and by /readyz, not once per retry
   try {
-    await pingRedis(redis);
+    await probeRedis(config.redisUrl);
   } catch (err) {
-    redis.disconnect();
     await knex.destroy();
     throw new StartupError(
       `Redis is not reachable at ${redactUrl(config.redisUrl)} (${reason(err)}). Start it ` +
         `(e.g. redis-server --daemonize yes --bind 127.0.0.1 --port 6379) or point REDIS_URL at a running server.`,
     );
   }
+
+  const redis = createRedis(config.redisUrl, { keyPrefix: config.redisPrefix, name: 'authledger-commands' });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error')); // /readyz reports it too
 
   const store = createEventStore({ config, knex });
   try {
