@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Knex } from 'knex';
+import { systemMetadata } from '../src/commands/system-metadata';
 import { PostgresEventStore } from '../src/eventstore/postgres';
-import type { EventMetadata, NewEvent } from '../src/eventstore/port';
+import type { NewEvent } from '../src/eventstore/port';
 import { ratio, round, runClosedLoop, type LoadFigures } from './measure';
 
-const metadata: EventMetadata = {
-  actor: { kind: 'system', id: 'bench' },
-  correlationId: randomUUID(),
-  causationId: null,
-  clientIp: '127.0.0.1',
-  userAgent: 'bench',
-  time: new Date().toISOString(),
-};
+const metadata = systemMetadata('bench');
 const payload = { account: 'bench-user', name: '压测用户', mobile: '13800000000', roles: ['user'], n: 0 };
 const event = (i: number): NewEvent => ({ eventId: randomUUID(), type: 'BenchHappened', data: { ...payload, n: i }, metadata });
 

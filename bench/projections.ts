@@ -1,20 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { IdentityEvent } from '../src/commands/identity/events';
+import { systemMetadata } from '../src/commands/system-metadata';
 import { PostgresEventStore } from '../src/eventstore/postgres';
-import type { EventMetadata } from '../src/eventstore/port';
 import { usersProjection } from '../src/projections/identity/users';
 import { ProjectionRunner } from '../src/projections/runner';
 import { round } from './measure';
 
-const metadata: EventMetadata = {
-  actor: { kind: 'system', id: 'bench' },
-  correlationId: randomUUID(),
-  causationId: null,
-  clientIp: '127.0.0.1',
-  userAgent: 'bench',
-  time: new Date().toISOString(),
-};
+const metadata = systemMetadata('bench');
 
 /** Users with a realistic mix of sign-ins and failures: `perUser` events each. */
 export async function seedIdentityEvents(knex: Knex, users: number, perUser: number): Promise<number> {

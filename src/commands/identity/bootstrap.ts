@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { systemMetadata } from '../system-metadata';
 import { UniqueClaimConflictError } from '../../eventstore/errors';
 import type { EventStore } from '../../eventstore/port';
 import { accountClaim, registerUser } from './handler';
@@ -18,14 +18,7 @@ export async function bootstrapAdministrator(deps: { store: EventStore; dataKey:
         roles: ['admin'],
         builtin: true,
       },
-      {
-        actor: { kind: 'system', id: 'bootstrap' },
-        correlationId: randomUUID(),
-        causationId: null,
-        clientIp: null,
-        userAgent: null,
-        time: new Date().toISOString(),
-      },
+      systemMetadata('bootstrap'),
     );
     return 'created';
   } catch (err) {
