@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   const roles: Role[] = [];
   if (role === 'all' || role === 'projector') roles.push(await startProjector(deps, logger, metrics));
-  if (role === 'all' || role === 'workers') roles.push(startWorkers(config, logger));
+  if (role === 'all' || role === 'workers') roles.push(startWorkers(deps));
   if (role === 'all' || role === 'api') roles.push(await startApi(config, deps, logger, metrics));
 
   await new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { createEventStore } from '../eventstore';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../observability/logger';
 import { createRedis, probeRedis } from '../redis/connection';
+import { createJobQueues, type JobQueues } from './queues';
 
 /** A start-up problem the operator can fix: printed as one line, no stack trace. */
 export class StartupError extends Error {
@@ -17,9 +18,14 @@ export class StartupError extends Error {
 }
 
 export interface Dependencies {
+  config: Config;
+  logger: Logger;
   knex: Knex;
+  /** Our own keys, prefixed with REDIS_PREFIX (never for BullMQ). */
   redis: Redis;
   store: EventStore;
+  /** Enqueue background jobs from any role. */
+  queues: JobQueues;
   close(): Promise<void>;
 }
 
@@ -67,11 +73,16 @@ export async function openDependencies(config: Config, logger: Logger, options: 
     throw new StartupError(`The event store (${store.kind}) is not reachable: ${reason(err)}. Check EVENTSTORE_URL.`);
   }
 
+  const queues = createJobQueues(config);
   return {
+    config,
+    logger,
     knex,
     redis,
     store,
+    queues,
     async close() {
+      await queues.close();
       await store.close();
       await redis.quit().catch(() => redis.disconnect());
       await knex.destroy();

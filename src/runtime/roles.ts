@@ -10,6 +10,7 @@ import { createRedis, pingRedis } from '../redis/connection';
 import { allJobs } from '../../workers/jobs';
 import { createWorkerHost, type WorkerHost } from '../../workers/host';
 import type { Dependencies } from './dependencies';
+import { bullPrefix } from './queues';
 
 export interface Role {
   name: string;
@@ -21,7 +22,7 @@ export async function startApi(config: Config, deps: Dependencies, logger: Logge
     config,
     logger,
     metrics,
-    surfaces: allSurfaces({ config, ...deps }),
+    surfaces: allSurfaces(deps),
     readiness: [
       { name: 'postgres', check: async () => void (await deps.knex.raw('select 1')) },
       { name: 'redis', check: () => pingRedis(deps.redis, 1500) },
@@ -55,14 +56,16 @@ export async function startProjector(deps: Dependencies, logger: Logger, metrics
   return { name: 'projector', runner, stop: () => runner.stop() };
 }
 
-export function startWorkers(config: Config, logger: Logger): Role & { host: WorkerHost } {
+export function startWorkers(deps: Dependencies): Role & { host: WorkerHost } {
+  const { config, logger } = deps;
+  const jobs = allJobs(deps);
   const host = createWorkerHost({
     connection: () => createRedis(config.redisUrl, { forBullmq: true, name: 'authledger-workers' }),
-    prefix: `${config.redisPrefix}bull`,
-    jobs: allJobs(),
+    prefix: bullPrefix(config),
+    jobs,
     logger,
   });
   host.start();
-  logger.info({ queues: allJobs().map((j) => j.queue) }, 'workers running');
+  logger.info({ queues: jobs.map((j) => j.queue) }, 'workers running');
   return { name: 'workers', host, stop: () => host.stop() };
 }

@@ -57,7 +57,7 @@ export async function startTestService(label: string, env: Record<string, string
   await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
   const metrics = createMetrics({ processMetrics: false });
   const projector = await startProjector(deps, logger, metrics);
-  const workers = startWorkers(config, logger);
+  const workers = startWorkers(deps);
   const api = await startApi(config, deps, logger, metrics);
   const roles: Role[] = [projector, workers, api];
   const url = api.http.url;
