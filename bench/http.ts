@@ -32,7 +32,7 @@ export async function loadHttp(load: HttpLoad): Promise<HttpFigures> {
     method: load.method ?? 'GET',
     headers: load.headers,
     body: load.body,
-    requests: load.request ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...load.request!() }) }] : undefined,
+    requests: load.request ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...load.request!() }) as autocannon.Request }] : undefined,
   });
   return {
     requestsPerSecond: round(result.requests.average),
