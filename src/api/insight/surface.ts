@@ -1,0 +1,17 @@
+import type { Dependencies } from '../../runtime/dependencies';
+import { insightEnvelope } from '../envelopes/insight';
+import type { Surface } from '../surface';
+import { configRoutes } from './config-routes';
+import { navigatorRoutes } from './navigator-routes';
+import { tokenRoutes } from './token-routes';
+
+/** Insight Auth (`/base/auth/v1.0`): existing Insight clients work unchanged against it. */
+export function insightSurface(deps: Dependencies): Surface {
+  return {
+    name: 'insight',
+    prefix: '/base/auth/v1.0',
+    description: 'Insight Auth token service: {success, code, message, data, option}, always HTTP 200; Authorization: <AccessToken>.',
+    envelope: insightEnvelope,
+    routes: [...tokenRoutes(deps), ...navigatorRoutes(deps), ...configRoutes(deps)],
+  };
+}
