@@ -1,9 +1,9 @@
 import type { Dependencies } from '../runtime/dependencies';
+import { insightSurface } from './insight/surface';
 import type { Surface } from './surface';
 import { v1Surface } from './v1/surface';
 
 /** Every API surface the service mounts; each context adds its own here. */
 export function allSurfaces(deps: Dependencies): Surface[] {
-  const { config, store } = deps;
-  return [v1Surface({ store, dataKey: config.dataKey, jwtSecret: config.jwtSecret })];
+  return [v1Surface(deps), insightSurface(deps)];
 }
