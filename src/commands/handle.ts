@@ -3,6 +3,7 @@ import { WrongExpectedVersionError } from '../eventstore/errors';
 import type { AppendOptions, EventMetadata, EventStore, UniqueClaim } from '../eventstore/port';
 import type { Decider } from './decider';
 import { DomainError } from './domain-error';
+import type { SnapshotPolicy, SnapshotStore } from './snapshots';
 import { serializedPerKey } from './stream-queue';
 
 export interface CommandContext {
@@ -12,6 +13,8 @@ export interface CommandContext {
   maxRetries?: number;
   /** False behaves like a writer in another process: no in-process queue, only optimistic retries. */
   queuePerStream?: boolean;
+  /** With a handler's snapshot policy: long streams are folded from their latest snapshot. */
+  snapshots?: SnapshotStore;
 }
 
 export interface CommandResult<S, E> {
@@ -24,6 +27,8 @@ export interface CommandResult<S, E> {
 export interface HandlerOptions<S, E> {
   /** Unique values to claim and release with the append, worked out from the state before and the new events. */
   claims?: (state: S, events: E[]) => { claims?: UniqueClaim[]; releases?: UniqueClaim[] };
+  /** The state must survive a JSON round trip. */
+  snapshot?: SnapshotPolicy;
 }
 
 /**
@@ -54,9 +59,7 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
 ): Promise<CommandResult<S, E>> {
   const maxRetries = ctx.maxRetries ?? 10;
   for (let attempt = 0; ; attempt++) {
-    const recorded = await ctx.store.readStream(streamId);
-    const before = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState());
-    const revision = recorded.length ? recorded[recorded.length - 1]!.revision : -1;
+    const { state: before, revision, snapshotRevision } = await foldStream(ctx, streamId, decider, options.snapshot);
     const decision = decider.decide(command, before);
     if (decision.events.length === 0) {
       if (decision.error) throw decision.error;
@@ -72,8 +75,12 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
         decision.events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: ctx.metadata })),
         appendOptions,
       );
-      if (decision.error) throw decision.error;
       const state = decision.events.reduce(decider.evolve, before);
+      if (options.snapshot && ctx.snapshots && result.nextExpectedRevision - snapshotRevision >= options.snapshot.every) {
+        // A snapshot is only a cache: failing to write one must not fail the command.
+        await ctx.snapshots.save(streamId, options.snapshot.schema, result.nextExpectedRevision, state).catch(() => undefined);
+      }
+      if (decision.error) throw decision.error;
       return { state, events: decision.events, revision: result.nextExpectedRevision };
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
@@ -92,8 +99,22 @@ export async function loadState<S, E extends { type: string; data: unknown }>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>,
+  snapshots?: { store: SnapshotStore; policy: SnapshotPolicy },
 ): Promise<{ state: S; revision: number }> {
-  const recorded = await store.readStream(streamId);
-  const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), decider.initialState());
-  return { state, revision: recorded.length ? recorded[recorded.length - 1]!.revision : -1 };
+  const { state, revision } = await foldStream({ store, snapshots: snapshots?.store }, streamId, decider, snapshots?.policy);
+  return { state, revision };
+}
+
+async function foldStream<S, E extends { type: string; data: unknown }>(
+  ctx: Pick<CommandContext, 'store' | 'snapshots'>,
+  streamId: string,
+  decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>,
+  policy: SnapshotPolicy | undefined,
+): Promise<{ state: S; revision: number; snapshotRevision: number }> {
+  const snapshot = policy && ctx.snapshots ? await ctx.snapshots.load<S>(streamId, policy.schema) : null;
+  const from = snapshot ? snapshot.revision + 1 : undefined;
+  const recorded = await ctx.store.readStream(streamId, from === undefined ? {} : { fromRevision: from });
+  const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), snapshot ? snapshot.state : decider.initialState());
+  const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (snapshot?.revision ?? -1);
+  return { state, revision, snapshotRevision: snapshot?.revision ?? -1 };
 }

@@ -8,6 +8,7 @@ import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../observability/logger';
 import { createRedis, probeRedis } from '../redis/connection';
 import { createJobQueues, type JobQueues } from './queues';
+import { postgresSnapshots, type SnapshotStore } from '../commands/snapshots';
 
 /** A start-up problem the operator can fix: printed as one line, no stack trace. */
 export class StartupError extends Error {
@@ -26,6 +27,8 @@ export interface Dependencies {
   store: EventStore;
   /** Enqueue background jobs from any role. */
   queues: JobQueues;
+  /** Folded states of long streams (a cache in PostgreSQL). */
+  snapshots: SnapshotStore;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function openDependencies(config: Config, logger: Logger, options: 
     redis,
     store,
     queues,
+    snapshots: postgresSnapshots(knex),
     async close() {
       await queues.close();
       await store.close();

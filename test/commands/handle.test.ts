@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { accept, reject, type Decider } from '../../src/commands/decider';
 import { DomainError } from '../../src/commands/domain-error';
 import { handleCommand } from '../../src/commands/handle';
+import { postgresSnapshots } from '../../src/commands/snapshots';
 import { PostgresEventStore } from '../../src/eventstore/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testMetadata } from '../support/events';
@@ -61,5 +62,52 @@ describe('command handling: load, decide, append with the expected revision', fu
     assert.ok(losers.length > 0, 'no writer lost a race; the test proved nothing');
     for (const l of losers) assert.equal((l.reason as DomainError).code, 'conflict');
     assert.equal((await store.readStream(stream)).length, 16 - losers.length);
+  });
+});
+
+describe('command handling on long streams: snapshots', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let eventsRead = 0;
+  before(async () => {
+    db = await createTestDatabase('snapshots');
+    store = new PostgresEventStore(db.knex);
+    const readStream = store.readStream.bind(store);
+    store.readStream = async (...args) => {
+      const events = await readStream(...args);
+      eventsRead += events.length;
+      return events;
+    };
+  });
+  after(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('folds from the latest snapshot and reads only the events after it, deciding exactly as a full fold would', async () => {
+    const snapshots = postgresSnapshots(db.knex);
+    const policy = { schema: 'counter@1', every: 25 };
+    const ctx = { store, metadata: testMetadata(), snapshots };
+    for (let i = 0; i < 120; i++) await handleCommand(ctx, 'long-counter', counter, { type: 'Increment', by: 1, limit: 1000 }, { snapshot: policy });
+    const saved = await snapshots.load<{ total: number }>('long-counter', policy.schema);
+    assert.ok(saved && saved.revision === 99, `snapshot at ${saved?.revision}`);
+    assert.deepEqual(saved.state, { total: saved.revision + 1 });
+
+    eventsRead = 0;
+    const result = await handleCommand(ctx, 'long-counter', counter, { type: 'Increment', by: 1, limit: 1000 }, { snapshot: policy });
+    assert.equal(result.state.total, 121);
+    assert.ok(eventsRead < 25, `read ${eventsRead} events for one command on a 120-event stream`);
+
+    // Without snapshots the same stream folds to the same state.
+    const full = await handleCommand({ store, metadata: testMetadata() }, 'long-counter', counter, { type: 'Increment', by: 1, limit: 1000 });
+    assert.equal(full.state.total, 122);
+  });
+
+  it('ignores a snapshot of another schema (a changed decider starts from the events)', async () => {
+    const snapshots = postgresSnapshots(db.knex);
+    await snapshots.save('schema-counter', 'counter@0', 0, { total: 999 });
+    const result = await handleCommand({ store, metadata: testMetadata(), snapshots }, 'schema-counter', counter, { type: 'Increment', by: 1, limit: 1000 }, { snapshot: { schema: 'counter@1', every: 25 } });
+    assert.equal(result.state.total, 1);
   });
 });

@@ -7,7 +7,7 @@ import { loginRoute } from './login-route';
 
 /** Our own management API: plain JSON, RFC 9457 problems, administrator bearer tokens. Each context adds its routes here. */
 export function v1Surface(deps: Dependencies): Surface {
-  const { config, store } = deps;
+  const { config, store, snapshots } = deps;
   return {
     name: 'v1',
     prefix: '/v1',
@@ -15,6 +15,6 @@ export function v1Surface(deps: Dependencies): Surface {
     envelope: problemDetailsEnvelope,
     securitySchemes: { admin: adminBearerScheme(config.jwtSecret) },
     defaultSecurity: 'admin',
-    routes: [loginRoute({ store, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store)],
+    routes: [loginRoute({ store, snapshots, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store)],
   };
 }

@@ -3,6 +3,7 @@ import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/po
 import { md5Hex, sameSecret } from '../../secrets/digest';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { DomainError } from '../domain-error';
+import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { handleCommand } from '../handle';
 import { userDecider, type UserState } from './decider';
 import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
@@ -10,7 +11,12 @@ import { userStream, type IdentityEvent, type Surface, type UserProfile } from '
 export interface IdentityDeps {
   store: EventStore;
   dataKey: Buffer;
+  /** Every successful or failed sign-in lands on the user's stream: long-lived users are folded from a snapshot. */
+  snapshots?: SnapshotStore;
 }
+
+/** Bump the schema whenever UserState or evolveUser changes. */
+export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@1', every: 50 };
 
 /** Unique values are compared case-insensitively where people expect it. */
 export const accountClaim = (account: string): UniqueClaim => ({ scope: 'account', value: account.trim().toLowerCase() });
@@ -86,7 +92,7 @@ export async function signInWithPassword(
   if (!userId) throw new DomainError('invalid_credentials', 'invalid account or password');
   const submitted = input.passwordMd5.toLowerCase();
   const result = await handleCommand<UserState, Parameters<typeof userDecider.decide>[0], IdentityEvent>(
-    { store: deps.store, metadata },
+    { store: deps.store, metadata, snapshots: deps.snapshots },
     userStream(userId),
     userDecider,
     {
@@ -101,6 +107,7 @@ export async function signInWithPassword(
       },
       now: new Date(metadata.time),
     },
+    { snapshot: USER_SNAPSHOTS },
   );
   return { userId, state: result.state };
 }
