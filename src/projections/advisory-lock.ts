@@ -48,6 +48,8 @@ export class LockSession {
   private readonly client: pg.Client;
   private ending = false;
   private lost = false;
+  /** Several projections share this connection; pg wants one query at a time on it. */
+  private last: Promise<unknown> = Promise.resolve();
 
   private constructor(config: pg.ClientConfig, onLost: (err: unknown) => void) {
     this.client = new pg.Client(config);
@@ -73,6 +75,12 @@ export class LockSession {
     return session;
   }
 
+  private query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const run = this.last.then(() => this.client.query<R>(text, values));
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
   get alive(): boolean {
     return !this.lost && !this.ending;
   }
@@ -80,7 +88,7 @@ export class LockSession {
   /** Tries every key without waiting; returns the ones now held. */
   async tryLock(keys: readonly bigint[]): Promise<Set<bigint>> {
     if (keys.length === 0) return new Set();
-    const res = await this.client.query<{ key: string; got: boolean }>(
+    const res = await this.query<{ key: string; got: boolean }>(
       'select k::text as key, pg_try_advisory_lock(k) as got from unnest($1::bigint[]) as k',
       [keys.map(String)],
     );
@@ -93,25 +101,25 @@ export class LockSession {
    * rebuild takes a projection over from its live runner.
    */
   async lock(key: bigint, timeoutMs: number, what: string): Promise<void> {
-    await this.client.query(`set lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    await this.query(`set lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
     try {
-      await this.client.query('select pg_advisory_lock($1::bigint)', [String(key)]);
+      await this.query('select pg_advisory_lock($1::bigint)', [String(key)]);
     } catch (err) {
       if ((err as { code?: string }).code === '55P03') throw new LockTimeoutError(what, timeoutMs);
       throw err;
     } finally {
-      await this.client.query('reset lock_timeout').catch(() => undefined);
+      await this.query('reset lock_timeout').catch(() => undefined);
     }
   }
 
   async unlock(key: bigint): Promise<void> {
     if (!this.alive) return;
-    await this.client.query('select pg_advisory_unlock($1::bigint)', [String(key)]);
+    await this.query('select pg_advisory_unlock($1::bigint)', [String(key)]);
   }
 
   /** Advisory keys in this database that some session is waiting for. */
   async waitingKeys(): Promise<Set<bigint>> {
-    const res = await this.client.query<{ key: string }>(
+    const res = await this.query<{ key: string }>(
       `select ((l.classid::bigint << 32) | l.objid::bigint)::text as key
          from pg_locks l
         where l.locktype = 'advisory' and l.objsubid = 1 and not l.granted

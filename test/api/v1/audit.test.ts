@@ -7,11 +7,23 @@ describe('audit: GET /v1/streams/{id}/events and GET /v1/events', function () {
   let svc: TestService;
   let auth: Record<string, string>;
   const get = (path: string) => svc.request('GET', path, { headers: auth });
+  /**
+   * The global log shows an event once every transaction that began before it has ended (that is
+   * what makes checkpoints safe), so a reader right after a write may wait a moment.
+   */
+  const eventually = async (path: string, done: (body: any) => boolean) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (let i = 0; ; i++) {
+      const res = await get(path);
+      if (done(res.body) || i === 100) return res;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 
   before(async () => {
     svc = await startTestService('v1_audit');
     auth = { authorization: `Bearer ${await svc.adminToken()}` };
     for (let i = 0; i < 7; i++) await svc.deps.store.appendToStream(`audit-order-${i % 2}`, [newEvent(i % 3 ? 'OrderPlaced' : 'OrderCancelled', { i })]);
+    await eventually('/v1/events?streamPrefix=audit-order-&limit=100', (b) => b.events?.length === 7);
   });
   after(async () => {
     await svc?.stop();
@@ -20,8 +32,9 @@ describe('audit: GET /v1/streams/{id}/events and GET /v1/events', function () {
   it("shows a sign-in's events with who, from where and the request that caused them, and no password", async () => {
     const res = await svc.request('POST', '/v1/login', { body: TEST_ADMIN, headers: { 'x-request-id': 'audit-req-1', 'user-agent': 'audit-test/1.0' } });
     assert.equal(res.status, 200);
-    const log = await get('/v1/events?type=UserSignedIn&limit=1000');
-    const mine = log.body.events.find((e: { metadata: { correlationId: string } }) => e.metadata.correlationId === 'audit-req-1');
+    const isMine = (e: { metadata: { correlationId: string } }) => e.metadata.correlationId === 'audit-req-1';
+    const log = await eventually('/v1/events?type=UserSignedIn&limit=1000', (b) => b.events?.some(isMine));
+    const mine = log.body.events.find(isMine);
     assert.ok(mine, 'the sign-in event carries the request id as its correlation id');
     assert.equal(mine.metadata.userAgent, 'audit-test/1.0');
     assert.equal(mine.metadata.clientIp, '127.0.0.1');
