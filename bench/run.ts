@@ -5,6 +5,10 @@ import { createKnex, dropDatabase, ensureDatabase } from '../src/db/connection';
 import { migrateToLatest } from '../src/db/migrate';
 import { benchAppends, benchGlobalRead } from './eventstore';
 import { benchProjectionCatchUp, seedIdentityEvents } from './projections';
+import { benchInsight, printInsightFigures } from './insight';
+import { benchGateway, printGatewayFigures } from './gateway';
+import { benchWechat, printWechatFigures } from './wechat';
+import { benchLicenses, printLicenseFigures } from './licenses';
 
 /**
  * `npm run bench`: every figure beside a baseline measured in the same run on the same machine.
@@ -48,6 +52,11 @@ async function main() {
     const catchUp = await benchProjectionCatchUp(knex);
     results.projectionCatchUp = { ...catchUp, seeded, target: 30_000 };
     console.log(`Projection catch-up (users read model, from zero): ${catchUp.events} events in ${catchUp.seconds}s = ${catchUp.eventsPerSecond}/s (target ≥ 30,000/s)`);
+
+    results.insight = printInsightFigures(await benchInsight(server.toString(), seconds));
+    results.gateway = printGatewayFigures(await benchGateway(server.toString(), seconds));
+    results.wechat = printWechatFigures(await benchWechat(server.toString(), seconds));
+    results.licenses = printLicenseFigures(await benchLicenses(knex, url, seconds));
   } finally {
     await knex.destroy();
     await dropDatabase(url);

@@ -20,11 +20,20 @@ export interface Config {
   adminPassword: string;
   wechatApiBase: string;
   wecomApiBase: string;
+  /** Where SMS sign-in codes are POSTed (JSON {mobile, code, ttlSeconds}); empty: SMS sign-in is off. */
+  smsWebhookUrl: string;
+  /** Lifetime of an Insight sign-in code (tokens/codes), and of an SMS code. */
+  insightCodeTtlSeconds: number;
+  insightSmsCodeTtlSeconds: number;
+  /** WeChat third-party platform (component) credentials: appid, secret, callback token, EncodingAESKey. */
+  wechatComponent: { appId: string; secret: string; token: string; encodingAesKey: string };
   logLevel: string;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   /** Behind exactly one reverse proxy: take the client address from the last X-Forwarded-For hop. */
   trustProxy: boolean;
+  /** How often the license sweep ends sessions whose expiry job was lost. */
+  licenseSweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +46,7 @@ export class ConfigError extends Error {
 const DEV_JWT_SECRET = 'development-jwt-secret-change-me';
 const DEV_DATA_KEY = 'development-data-key-change-me';
 const DEV_ADMIN_PASSWORD = 'admin123456';
+const DEV_WECHAT_AES_KEY = 'developmentEncodingAesKeyChangeMe0123456789';
 
 type Env = Record<string, string | undefined>;
 
@@ -109,10 +119,20 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     adminPassword,
     wechatApiBase: url('WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
     wecomApiBase: url('WECOM_API_BASE', 'https://qyapi.weixin.qq.com', ['http:', 'https:']),
+    smsWebhookUrl: env.SMS_WEBHOOK_URL ? url('SMS_WEBHOOK_URL', '', ['http:', 'https:']) : '',
+    insightCodeTtlSeconds: int('INSIGHT_CODE_TTL_SECONDS', 30, 1, 3600),
+    insightSmsCodeTtlSeconds: int('INSIGHT_SMS_CODE_TTL_SECONDS', 300, 1, 3600),
+    wechatComponent: {
+      appId: read('WECHAT_COMPONENT_APPID', 'wx0000000000000000'),
+      secret: read('WECHAT_COMPONENT_SECRET', 'development-component-secret', false),
+      token: read('WECHAT_COMPONENT_TOKEN', 'development-callback-token', false),
+      encodingAesKey: read('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY, false),
+    },
     logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     trustProxy: bool('TRUST_PROXY', false),
+    licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
   };
 
   if (config.env === 'production') {
@@ -120,6 +140,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     if (rawDataKey === DEV_DATA_KEY) problems.push('DATA_KEY is the development default; set a real key in production');
     if (adminPassword === DEV_ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is the development default; set a real password in production');
   }
+  if (!/^[A-Za-z0-9+/]{43}$/.test(config.wechatComponent.encodingAesKey)) problems.push('WECHAT_COMPONENT_AES_KEY must be 43 Base64 characters');
   if (problems.length) throw new ConfigError(problems);
   return { config, defaultsUsed };
 }

@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { bootstrapAdministrator } from './commands/identity/bootstrap';
+import { bootstrapInterfaceConfigs } from './commands/configs/bootstrap';
+import { loadLiveConfigsAtStart } from './gateway/load-configs';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { allProjections } from './projections';
@@ -42,12 +44,15 @@ async function main(argv: string[]): Promise<number> {
 
   const boot = await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
   if (boot === 'created') logger.info({ account: config.adminAccount }, 'registered the bootstrap administrator');
+  const seeded = await bootstrapInterfaceConfigs(deps);
+  if (seeded) logger.info({ seeded }, 'seeded the interface configs (rate limits of codes, tokens and refresh)');
 
   const metrics = createMetrics();
   const roles: Role[] = [];
   if (role === 'all' || role === 'projector') roles.push(await startProjector(deps, logger, metrics));
   if (role === 'all' || role === 'workers') roles.push(startWorkers(deps));
   if (role === 'all' || role === 'api') roles.push(await startApi(config, deps, logger, metrics));
+  if (role === 'all' || role === 'api') void loadLiveConfigsAtStart(deps, logger);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

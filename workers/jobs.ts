@@ -1,11 +1,13 @@
 import type { Dependencies } from '../src/runtime/dependencies';
 import type { JobDefinition } from './host';
+import { wxcomponentJobs } from '../src/commands/wxcomponent/jobs';
+import { licenseJobs } from '../src/commands/licenses/jobs';
 
 /**
  * Every kind of background job this service runs. Each context adds its definitions here
  * (WeChat token refresh, license-session expiry, WeCom sync, message sending), built from the
  * same dependencies as the API so jobs append through the same command handlers.
  */
-export function allJobs(_deps: Dependencies): JobDefinition[] {
-  return [];
+export function allJobs(deps: Dependencies): JobDefinition[] {
+  return [...wxcomponentJobs(deps), ...licenseJobs(deps)];
 }

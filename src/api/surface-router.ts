@@ -54,6 +54,7 @@ function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyRead
   return async (ctx: Context) => {
     const routeCtx = ctx as unknown as RouteContext;
     ctx.state.route = mounted.template;
+    if (surface.before) await surface.before(routeCtx, { template: mounted.template, readBody: () => readBody(ctx, definition) });
     if (scheme) await scheme.authenticate(routeCtx);
     await readBody(ctx, definition);
     const query: Record<string, unknown> = { ...ctx.query };

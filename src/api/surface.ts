@@ -54,7 +54,20 @@ export interface Surface {
   securitySchemes?: Readonly<Record<string, SecurityScheme>>;
   /** The scheme a route gets when it names none. Without it, a surface with schemes must make every route say. */
   defaultSecurity?: string;
+  /**
+   * Runs for every request that matched one of the surface's routes, before the route's security
+   * scheme and body: per-endpoint rules such as rate limits. Refuses by throwing. `readBody` reads
+   * the body the way the route would (the route then reuses it).
+   */
+  before?(ctx: RouteContext, route: MatchedRoute): Promise<void> | void;
   description?: string;
+}
+
+/** What a surface's `before` hook learns about the route a request matched. */
+export interface MatchedRoute {
+  /** Full path template (`/base/auth/v1.0/navigators/:id/functions`). */
+  template: string;
+  readBody(): Promise<void>;
 }
 
 export function mountPrefixes(surface: Surface): string[] {

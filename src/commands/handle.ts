@@ -4,6 +4,7 @@ import type { AppendOptions, EventMetadata, EventStore, UniqueClaim } from '../e
 import type { Decider } from './decider';
 import { DomainError } from './domain-error';
 import type { SnapshotPolicy, SnapshotStore } from './snapshots';
+import { recentStates } from './recent-states';
 import { serializedPerKey } from './stream-queue';
 
 export interface CommandContext {
@@ -37,7 +38,9 @@ export interface HandlerOptions<S, E> {
  * A refusal that carries events (a failed login) appends them first, then throws the refusal.
  *
  * Commands on one stream queue up within a process, so only writers in other processes can
- * collide; those collisions are retried, and one that keeps losing becomes a `conflict`.
+ * collide; those collisions are retried, and one that keeps losing becomes a `conflict`. The state
+ * after a successful append is kept (bounded), so the next command on that stream reads only the
+ * events after it: one short read instead of a snapshot load and a long one.
  */
 export function handleCommand<S, C, E extends { type: string; data: unknown }>(
   ctx: CommandContext,
@@ -76,10 +79,13 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
         appendOptions,
       );
       const state = decision.events.reduce(decider.evolve, before);
+      let snapshotAt = snapshotRevision;
       if (options.snapshot && ctx.snapshots && result.nextExpectedRevision - snapshotRevision >= options.snapshot.every) {
         // A snapshot is only a cache: failing to write one must not fail the command.
         await ctx.snapshots.save(streamId, options.snapshot.schema, result.nextExpectedRevision, state).catch(() => undefined);
+        snapshotAt = result.nextExpectedRevision;
       }
+      recentStates.set(ctx.store, decider, streamId, { revision: result.nextExpectedRevision, state, snapshotRevision: snapshotAt });
       if (decision.error) throw decision.error;
       return { state, events: decision.events, revision: result.nextExpectedRevision };
     } catch (err) {
@@ -111,10 +117,11 @@ async function foldStream<S, E extends { type: string; data: unknown }>(
   decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>,
   policy: SnapshotPolicy | undefined,
 ): Promise<{ state: S; revision: number; snapshotRevision: number }> {
-  const snapshot = policy && ctx.snapshots ? await ctx.snapshots.load<S>(streamId, policy.schema) : null;
+  const cached = recentStates.get(ctx.store, decider, streamId);
+  const snapshot = cached ?? (policy && ctx.snapshots ? await ctx.snapshots.load<S>(streamId, policy.schema) : null);
   const from = snapshot ? snapshot.revision + 1 : undefined;
   const recorded = await ctx.store.readStream(streamId, from === undefined ? {} : { fromRevision: from });
-  const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), snapshot ? snapshot.state : decider.initialState());
+  const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), snapshot ? (snapshot.state as S) : decider.initialState());
   const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (snapshot?.revision ?? -1);
-  return { state, revision, snapshotRevision: snapshot?.revision ?? -1 };
+  return { state, revision, snapshotRevision: cached?.snapshotRevision ?? snapshot?.revision ?? -1 };
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import { accept, reject, type Decider } from '../../src/commands/decider';
 import { DomainError } from '../../src/commands/domain-error';
@@ -109,5 +110,40 @@ describe('command handling on long streams: snapshots', function () {
     await snapshots.save('schema-counter', 'counter@0', 0, { total: 999 });
     const result = await handleCommand({ store, metadata: testMetadata(), snapshots }, 'schema-counter', counter, { type: 'Increment', by: 1, limit: 1000 }, { snapshot: { schema: 'counter@1', every: 25 } });
     assert.equal(result.state.total, 1);
+  });
+});
+
+describe('command handling across event stores in one process', function () {
+  this.timeout(60_000);
+  it('never carries a stream state cached for one store into another store with the same stream id', async () => {
+    const [a, b] = await Promise.all([createTestDatabase('cache_a'), createTestDatabase('cache_b')]);
+    const storeA = new PostgresEventStore(a.knex);
+    const storeB = new PostgresEventStore(b.knex);
+    try {
+      await handleCommand({ store: storeA, metadata: testMetadata() }, 'shared-id', counter, { type: 'Increment', by: 5, limit: 100 });
+      const inB = await handleCommand({ store: storeB, metadata: testMetadata() }, 'shared-id', counter, { type: 'Increment', by: 1, limit: 100 });
+      assert.equal(inB.state.total, 1);
+      assert.equal((await storeB.readStream('shared-id')).length, 1);
+    } finally {
+      await storeA.close();
+      await storeB.close();
+      await a.drop();
+      await b.drop();
+    }
+  });
+
+  it('folds events another writer appended after its own cached state', async () => {
+    const db = await createTestDatabase('cache_other_writer');
+    const store = new PostgresEventStore(db.knex);
+    try {
+      await handleCommand({ store, metadata: testMetadata() }, 'two-writers', counter, { type: 'Increment', by: 1, limit: 100 });
+      // Another process: appends directly, bypassing this process's cache.
+      await store.appendToStream('two-writers', [{ eventId: crypto.randomUUID(), type: 'Incremented', data: { by: 10, total: 11 }, metadata: testMetadata() }], { expectedRevision: 0 });
+      const next = await handleCommand({ store, metadata: testMetadata() }, 'two-writers', counter, { type: 'Increment', by: 1, limit: 100 });
+      assert.equal(next.state.total, 12);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });

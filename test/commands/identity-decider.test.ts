@@ -94,3 +94,51 @@ describe('identity: signing in with a password', () => {
       .thenRefused('account_disabled', failed(2, 0, 'disabled'));
   });
 });
+
+describe('identity: disabling, enabling and WeChat binding', () => {
+  const now = at(10);
+  const builtinRegistered: IdentityEvent = { ...registered, data: { ...(registered.data as Extract<IdentityEvent, { type: 'UserRegistered' }>['data']), builtin: true } } as IdentityEvent;
+  const bound = (unionId: string, previousUnionId: string | null): IdentityEvent => ({ type: 'UserWechatBound', data: { userId, unionId, previousUnionId, at: now.toISOString() } });
+
+  it('given a user, when disabled, then UserDisabled; disabling again records nothing', () => {
+    spec.given(registered).when({ type: 'DisableUser', now }).then({ type: 'UserDisabled', data: { userId, at: now.toISOString() } });
+    spec.given(registered, { type: 'UserDisabled', data: { userId, at: now.toISOString() } }).when({ type: 'DisableUser', now }).then();
+  });
+
+  it('given a disabled user, when enabled, then UserEnabled', () => {
+    spec.given(registered, { type: 'UserDisabled', data: { userId, at: now.toISOString() } }).when({ type: 'EnableUser', now }).then({ type: 'UserEnabled', data: { userId, at: now.toISOString() } });
+  });
+
+  it('given a built-in user, when disabled, then forbidden; given no user, not found', () => {
+    spec.given(builtinRegistered).when({ type: 'DisableUser', now }).thenRefused('forbidden');
+    spec.given().when({ type: 'DisableUser', now }).thenRefused('not_found');
+  });
+
+  it('given a disabled user, when signing in with the right password, then refused as disabled and recorded', () => {
+    spec
+      .given(registered, { type: 'UserDisabled', data: { userId, at: now.toISOString() } })
+      .when(signIn(20, true))
+      .thenRefused('account_disabled', failed(20, 0, 'disabled'));
+  });
+
+  it('given an unbound user, when a unionid is bound, then UserWechatBound', () => {
+    spec.given(registered).when({ type: 'BindWechat', unionId: 'u1', replace: false, now }).then(bound('u1', null));
+  });
+
+  it('given a user bound to another unionid, when bound without replace, then refused with 400; with replace, rebound', () => {
+    const error = spec.given(registered, bound('u1', null)).when({ type: 'BindWechat', unionId: 'u2', replace: false, now }).thenRefused('already_exists');
+    assert.equal(error.details?.insightCode, 400);
+    spec.given(registered, bound('u1', null)).when({ type: 'BindWechat', unionId: 'u2', replace: true, now }).then(bound('u2', 'u1'));
+  });
+
+  it('given the same unionid, when bound again, then nothing is recorded', () => {
+    spec.given(registered, bound('u1', null)).when({ type: 'BindWechat', unionId: 'u1', replace: false, now }).then();
+  });
+
+  it('given nothing, when registered from WeChat, then the user starts bound', () => {
+    spec
+      .given()
+      .when({ type: 'RegisterUser', userId, profile, builtin: false, roles: ['admin'], sealedPasswordMd5: 'sealed-right', unionId: 'u9', now: t0 })
+      .then(registered, { type: 'UserWechatBound', data: { userId, unionId: 'u9', previousUnionId: null, at: t0.toISOString() } });
+  });
+});

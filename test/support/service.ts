@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { bootstrapAdministrator } from '../../src/commands/identity/bootstrap';
+import { bootstrapInterfaceConfigs } from '../../src/commands/configs/bootstrap';
+import { loadLiveConfigsAtStart } from '../../src/gateway/load-configs';
 import { createMetrics } from '../../src/observability/metrics';
 import type { Dependencies } from '../../src/runtime/dependencies';
 import { openDependencies } from '../../src/runtime/dependencies';
@@ -55,8 +57,11 @@ export async function startTestService(label: string, env: Record<string, string
   const logger = pino({ level: 'silent' });
   const deps = await openDependencies(config, logger, { migrate: false });
   await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
+  await bootstrapInterfaceConfigs(deps);
   const metrics = createMetrics({ processMetrics: false });
   const projector = await startProjector(deps, logger, metrics);
+  // Seeded limits are enforced only where a test asks: other tests sign in many times from one address.
+  if (env.LOAD_INTERFACE_CONFIGS === 'true') await loadLiveConfigsAtStart(deps, logger);
   const workers = startWorkers(deps);
   const api = await startApi(config, deps, logger, metrics);
   const roles: Role[] = [projector, workers, api];

@@ -1,6 +1,279 @@
+import type { Knex } from 'knex';
+import { createConfig, deleteConfig, updateConfig } from '../../commands/configs/handler';
+import type { ConfigActor, ConfigFields } from '../../commands/configs/events';
+import { DomainError } from '../../commands/domain-error';
+import { loadLiveConfigs } from '../../gateway/load-configs';
+import type { ConfigLogRow, ConfigRow } from '../../projections/configs/interface-configs';
 import type { Dependencies } from '../../runtime/dependencies';
-import type { Route } from '../route';
+import { insightEnvelope } from '../envelopes/insight';
+import { requestMetadata } from '../request-metadata';
+import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
+import { insightPrincipal } from './access-token';
+import { gatewayRoute } from './gateway-route';
 
-export function configRoutes(_deps: Dependencies): Route[] {
-  return [];
+/**
+ * 配置管理接口: interface configs and their change log. Changes are events; lists and details read
+ * the configs read model; `configs/load` puts the configs into Redis, where the gateway and the
+ * Insight surface enforce them (an edit takes effect at the next load, as in the original).
+ */
+
+const HEX32 = '^[0-9a-f]{32}$';
+const idParams: JsonSchema = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: HEX32 } } };
+const pagedQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    keyword: { type: 'string', maxLength: 128 },
+    page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
+    size: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+  },
+};
+const nullableInt = (max: number): JsonSchema => ({ type: ['integer', 'null'], minimum: 0, maximum: max, default: null });
+const configProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 64 },
+  method: { enum: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] },
+  url: { type: 'string', minLength: 1, maxLength: 512, pattern: '^/[^\\s?#]*$' },
+  authCode: { type: ['string', 'null'], maxLength: 64, pattern: '^[A-Za-z0-9_:.-]*$', default: null },
+  limitGap: nullableInt(86_400),
+  limitCycle: nullableInt(31_536_000),
+  limitMax: nullableInt(1_000_000_000),
+  message: { type: ['string', 'null'], maxLength: 256, default: null },
+  remark: { type: ['string', 'null'], maxLength: 512, default: null },
+  verify: { type: 'boolean' },
+  limit: { type: 'boolean' },
+  createdTime: { description: 'Ignored (clients send back what they read)' },
+};
+const configBody = (withId: boolean): JsonSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: [...(withId ? ['id'] : []), 'name', 'method', 'url', 'verify', 'limit'],
+  properties: { ...(withId ? { id: { type: 'string', pattern: HEX32 } } : {}), ...configProperties },
+});
+
+const listItemSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    method: { type: 'string' },
+    url: { type: 'string' },
+    authCode: { type: ['string', 'null'] },
+    verify: { type: 'boolean' },
+    limit: { type: 'boolean' },
+  },
+};
+const detailSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    ...(listItemSchema.properties as object),
+    limitGap: { type: ['integer', 'null'] },
+    limitCycle: { type: ['integer', 'null'] },
+    limitMax: { type: ['integer', 'null'] },
+    message: { type: ['string', 'null'] },
+    remark: { type: ['string', 'null'] },
+    createdTime: { type: 'string', example: '2019-09-21 14:40:50' },
+  },
+};
+const logSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { enum: ['INSERT', 'UPDATE', 'DELETE'] },
+    business: { type: 'string' },
+    businessId: { type: 'string' },
+    content: { description: 'The config after the change (before it, for DELETE); null in lists' },
+    creator: { type: ['string', 'null'] },
+    creatorId: { type: ['string', 'null'] },
+    createdTime: { type: 'string' },
+  },
+};
+
+type ConfigBody = ConfigFields & { createdTime?: unknown };
+type PagedQuery = { keyword?: string; page: number; size: number };
+
+/** Insight's time format: `2019-09-21 14:40:50` (UTC). */
+const insightTime = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
+const likePattern = (keyword: string): string => `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const fieldsOf = (b: ConfigBody): ConfigFields => ({
+  name: b.name,
+  method: b.method,
+  url: b.url,
+  authCode: b.authCode || null,
+  limitGap: b.limitGap ?? null,
+  limitCycle: b.limitCycle ?? null,
+  limitMax: b.limitMax ?? null,
+  message: b.message ?? null,
+  remark: b.remark ?? null,
+  verify: b.verify,
+  limit: b.limit,
+});
+
+const listItem = (r: ConfigRow) => ({ id: r.id, name: r.name, method: r.method, url: r.url, authCode: r.auth_code, verify: r.verify, limit: r.limited });
+const detail = (r: ConfigRow) => ({
+  id: r.id,
+  name: r.name,
+  method: r.method,
+  url: r.url,
+  authCode: r.auth_code,
+  limitGap: r.limit_gap,
+  limitCycle: r.limit_cycle,
+  limitMax: r.limit_max,
+  message: r.message,
+  remark: r.remark,
+  createdTime: insightTime(r.created_time),
+  verify: r.verify,
+  limit: r.limited,
+});
+const logJson = (r: ConfigLogRow, withContent: boolean) => ({
+  id: r.id,
+  type: r.type,
+  business: r.business,
+  businessId: r.business_id,
+  content: withContent ? r.content : null,
+  creator: r.creator,
+  creatorId: r.creator_id,
+  createdTime: insightTime(r.created_time),
+});
+
+/** The change log names the person: the token's user name, else the name on their account. */
+async function actorOf(knex: Knex, ctx: RouteContext): Promise<ConfigActor> {
+  const principal = insightPrincipal(ctx);
+  if (principal.userName) return { id: principal.userId, name: principal.userName };
+  const user = await knex('users').where({ id: principal.userId }).first('name').catch(() => undefined);
+  return { id: principal.userId, name: (user as { name?: string } | undefined)?.name ?? null };
+}
+
+const metadataOf = (ctx: RouteContext, actor: ConfigActor) => requestMetadata(ctx, { kind: 'user', id: actor.id, name: actor.name });
+
+async function paged<Row>(query: Knex.QueryBuilder, page: PagedQuery, order: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<{ rows: Row[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    order(query.clone()).offset((page.page - 1) * page.size).limit(page.size),
+    query.clone().count<{ n: string }[]>('* as n'),
+  ]);
+  return { rows: rows as Row[], total: Number(count[0]?.n ?? 0) };
+}
+
+export function configRoutes(deps: Dependencies): Route[] {
+  const { knex, store } = deps;
+  const tags = ['insight configs'];
+  return [
+    defineRoute<{ query: PagedQuery }>({
+      method: 'get',
+      path: '/configs',
+      summary: '获取接口配置列表: by keyword (name or url contains it, or authCode equals it), newest first, paged',
+      tags,
+      request: { query: pagedQuery },
+      responses: { 200: { description: 'A page; `option` is the total count', schema: { type: 'array', items: listItemSchema } } },
+      async handler(ctx) {
+        const q = ctx.state.query;
+        const base = knex('interface_configs');
+        if (q.keyword) {
+          const like = likePattern(q.keyword);
+          base.where((w) => w.where('name', 'like', like).orWhere('url', 'like', like).orWhere('auth_code', q.keyword!));
+        }
+        const { rows, total } = await paged<ConfigRow>(base, q, (b) => b.select('*').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]));
+        insightEnvelope.ok(ctx, rows.map(listItem), { option: total });
+      },
+    }),
+    defineRoute<{ query: PagedQuery }>({
+      method: 'get',
+      path: '/configs/logs',
+      summary: '获取日志列表: the change log of the configs by keyword (type, businessId, creatorId equal it; business, creator contain it), newest first, paged',
+      tags,
+      request: { query: pagedQuery },
+      responses: { 200: { description: 'A page; `option` is the total count; `content` is null here', schema: { type: 'array', items: logSchema } } },
+      async handler(ctx) {
+        const q = ctx.state.query;
+        const base = knex('interface_config_logs');
+        if (q.keyword) {
+          const kw = q.keyword;
+          const like = likePattern(kw);
+          base.where((w) =>
+            w.where('type', kw.toUpperCase()).orWhere('business_id', kw).orWhere('creator_id', kw).orWhere('business', 'like', like).orWhere('creator', 'like', like),
+          );
+        }
+        const { rows, total } = await paged<ConfigLogRow>(base, q, (b) => b.select('*').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]));
+        insightEnvelope.ok(ctx, rows.map((r) => logJson(r, false)), { option: total });
+      },
+    }),
+    defineRoute<{ params: { id: string } }>({
+      method: 'get',
+      path: '/configs/logs/:id',
+      summary: '获取日志详情: one change, with the config as it was after it (before it, for DELETE)',
+      tags,
+      request: { params: idParams },
+      responses: { 200: { description: 'The change', schema: logSchema } },
+      async handler(ctx) {
+        const row = (await knex('interface_config_logs').where({ id: ctx.params.id }).first()) as ConfigLogRow | undefined;
+        if (!row) throw new DomainError('not_found', 'ID不存在,未读取数据', { insightCode: 400 });
+        return logJson(row, true);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/configs/load',
+      summary: '加载接口配置到缓存: puts every config into Redis, where they take effect',
+      description: 'Waits (up to 5 s) for the configs read model to hold every change made so far, so a load right after an edit includes it. No configs at all: 400 读取数据失败,请重新加载.',
+      tags,
+      responses: { 200: { description: 'Loaded' } },
+      async handler() {
+        await loadLiveConfigs(deps);
+        return null;
+      },
+    }),
+    defineRoute<{ params: { id: string } }>({
+      method: 'get',
+      path: '/configs/:id',
+      summary: '获取接口配置详情',
+      tags,
+      request: { params: idParams },
+      responses: { 200: { description: 'The config', schema: detailSchema } },
+      async handler(ctx) {
+        const row = (await knex('interface_configs').where({ id: ctx.params.id }).first()) as ConfigRow | undefined;
+        if (!row) throw new DomainError('not_found', 'ID不存在,未读取数据', { insightCode: 400 });
+        return detail(row);
+      },
+    }),
+    defineRoute<{ body: ConfigBody }>({
+      method: 'post',
+      path: '/configs',
+      summary: '新增接口配置: (method, url) must be unused',
+      tags,
+      request: { body: configBody(false) },
+      responses: { 200: { description: 'The new id (32 hex)', schema: { type: 'string', pattern: HEX32 } } },
+      async handler(ctx) {
+        const actor = await actorOf(knex, ctx);
+        const { id } = await createConfig(store, fieldsOf(ctx.request.body), actor, metadataOf(ctx, actor));
+        return id;
+      },
+    }),
+    defineRoute<{ body: ConfigBody & { id: string } }>({
+      method: 'put',
+      path: '/configs',
+      summary: '编辑接口配置',
+      tags,
+      request: { body: configBody(true) },
+      responses: { 200: { description: 'Changed' } },
+      async handler(ctx) {
+        const actor = await actorOf(knex, ctx);
+        await updateConfig(store, ctx.request.body.id, fieldsOf(ctx.request.body), actor, metadataOf(ctx, actor));
+        return null;
+      },
+    }),
+    defineRoute<{ body: string }>({
+      method: 'delete',
+      path: '/configs',
+      summary: '删除接口配置: the body is the id as a bare JSON string, e.g. "7179f5e4c7f84879bdfb70de0999b067"',
+      tags,
+      request: { body: { type: 'string', pattern: HEX32 } },
+      responses: { 200: { description: 'Deleted' } },
+      async handler(ctx) {
+        const actor = await actorOf(knex, ctx);
+        await deleteConfig(store, ctx.request.body, actor, metadataOf(ctx, actor));
+        return null;
+      },
+    }),
+    gatewayRoute(deps),
+  ];
 }

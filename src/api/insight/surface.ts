@@ -1,6 +1,8 @@
 import type { Dependencies } from '../../runtime/dependencies';
 import { insightEnvelope } from '../envelopes/insight';
 import type { Surface } from '../surface';
+import { insightAccessTokenScheme } from './access-token';
+import { interfaceConfigGate } from './config-gate';
 import { configRoutes } from './config-routes';
 import { navigatorRoutes } from './navigator-routes';
 import { tokenRoutes } from './token-routes';
@@ -12,6 +14,9 @@ export function insightSurface(deps: Dependencies): Surface {
     prefix: '/base/auth/v1.0',
     description: 'Insight Auth token service: {success, code, message, data, option}, always HTTP 200; Authorization: <AccessToken>.',
     envelope: insightEnvelope,
+    securitySchemes: { accessToken: insightAccessTokenScheme(deps) },
+    defaultSecurity: 'accessToken',
+    before: interfaceConfigGate(deps),
     routes: [...tokenRoutes(deps), ...navigatorRoutes(deps), ...configRoutes(deps)],
   };
 }

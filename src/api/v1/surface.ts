@@ -2,8 +2,13 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { problemDetailsEnvelope } from '../envelopes/problem-details';
 import type { Surface } from '../surface';
 import { adminBearerScheme } from './admin-session';
+import { appRoutes } from './apps-routes';
 import { auditRoutes } from './audit-routes';
 import { loginRoute } from './login-route';
+import { permissionRoutes } from './permission-routes';
+import { userRoutes } from './users-routes';
+import { licenseRoutes } from './licenses-routes';
+import { licenseSessionRoutes } from './license-session-routes';
 
 /** Our own management API: plain JSON, RFC 9457 problems, administrator bearer tokens. Each context adds its routes here. */
 export function v1Surface(deps: Dependencies): Surface {
@@ -15,6 +20,6 @@ export function v1Surface(deps: Dependencies): Surface {
     envelope: problemDetailsEnvelope,
     securitySchemes: { admin: adminBearerScheme(config.jwtSecret) },
     defaultSecurity: 'admin',
-    routes: [loginRoute({ store, snapshots, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store)],
+    routes: [loginRoute({ store, snapshots, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store), ...userRoutes({ store, snapshots, dataKey: config.dataKey, knex: deps.knex, redis: deps.redis }), ...appRoutes({ store, dataKey: config.dataKey, knex: deps.knex }), ...permissionRoutes(deps), ...licenseRoutes(deps), ...licenseSessionRoutes(deps)],
   };
 }

@@ -12,6 +12,8 @@ export interface UserState {
   roles: string[];
   builtin: boolean;
   disabled: boolean;
+  unionId: string | null;
+  registeredAt: string | null;
   sealedPasswordMd5: string | null;
   /** Failures since the last success, forgotten LOCK_MS after the most recent one. */
   failures: number;
@@ -27,6 +29,8 @@ export type IdentityCommand =
       builtin: boolean;
       roles: string[];
       sealedPasswordMd5: string;
+      /** A user created from a WeChat sign-in starts bound to that unionid. */
+      unionId?: string;
       now: Date;
     }
   | {
@@ -35,7 +39,11 @@ export type IdentityCommand =
       /** Whether the submitted credential matches the sealed one: computed by the shell, which holds the key. */
       matches: (sealedPasswordMd5: string) => boolean;
       now: Date;
-    };
+    }
+  | { type: 'DisableUser'; now: Date }
+  | { type: 'EnableUser'; now: Date }
+  /** `replace`: whether an already bound, different unionid may be swapped for this one. */
+  | { type: 'BindWechat'; unionId: string; replace: boolean; now: Date };
 
 export const initialUserState = (): UserState => ({
   exists: false,
@@ -44,6 +52,8 @@ export const initialUserState = (): UserState => ({
   roles: [],
   builtin: false,
   disabled: false,
+  unionId: null,
+  registeredAt: null,
   sealedPasswordMd5: null,
   failures: 0,
   lastFailureAt: null,
@@ -53,8 +63,8 @@ export const initialUserState = (): UserState => ({
 export function evolveUser(state: UserState, event: IdentityEvent): UserState {
   switch (event.type) {
     case 'UserRegistered': {
-      const { userId, builtin, roles, sealedPasswordMd5, registeredAt: _at, ...profile } = event.data;
-      return { ...state, exists: true, userId, profile, builtin, roles, sealedPasswordMd5 };
+      const { userId, builtin, roles, sealedPasswordMd5, registeredAt, ...profile } = event.data;
+      return { ...state, exists: true, userId, profile, builtin, roles, sealedPasswordMd5, registeredAt };
     }
     case 'UserPasswordChanged':
       return { ...state, sealedPasswordMd5: event.data.sealedPasswordMd5, failures: 0, lockedUntil: null };
@@ -70,6 +80,10 @@ export function evolveUser(state: UserState, event: IdentityEvent): UserState {
       return { ...state, disabled: true };
     case 'UserEnabled':
       return { ...state, disabled: false };
+    case 'UserAccountRenamed':
+      return state.profile ? { ...state, profile: { ...state.profile, account: event.data.account } } : state;
+    case 'UserWechatBound':
+      return { ...state, unionId: event.data.unionId };
   }
 }
 
@@ -77,7 +91,7 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
   switch (command.type) {
     case 'RegisterUser': {
       if (state.exists) return reject(new DomainError('already_exists', 'user already exists'));
-      return accept({
+      const registered: IdentityEvent = {
         type: 'UserRegistered',
         data: {
           userId: command.userId,
@@ -87,10 +101,33 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
           sealedPasswordMd5: command.sealedPasswordMd5,
           registeredAt: command.now.toISOString(),
         },
+      };
+      if (!command.unionId) return accept(registered);
+      return accept<IdentityEvent>(registered, {
+        type: 'UserWechatBound',
+        data: { userId: command.userId, unionId: command.unionId, previousUnionId: null, at: command.now.toISOString() },
       });
     }
     case 'SignInWithPassword':
       return decideSignIn(command, state);
+    case 'DisableUser':
+    case 'EnableUser': {
+      if (!state.exists || !state.userId) return reject(new DomainError('not_found', '用户不存在'));
+      const disable = command.type === 'DisableUser';
+      if (disable && state.builtin) return reject(new DomainError('forbidden', 'a built-in user cannot be disabled'));
+      // Already in the asked state: nothing to record, the answer is the same.
+      if (state.disabled === disable) return accept();
+      const data = { userId: state.userId, at: command.now.toISOString() };
+      return accept(disable ? { type: 'UserDisabled', data } : { type: 'UserEnabled', data });
+    }
+    case 'BindWechat': {
+      if (!state.exists || !state.userId) return reject(new DomainError('not_found', '用户不存在'));
+      if (state.unionId === command.unionId) return accept();
+      if (state.unionId && !command.replace) {
+        return reject(new DomainError('already_exists', '用户已绑定其他微信号', { insightCode: 400, field: 'unionid' }));
+      }
+      return accept({ type: 'UserWechatBound', data: { userId: state.userId, unionId: command.unionId, previousUnionId: state.unionId, at: command.now.toISOString() } });
+    }
   }
 }
 

@@ -27,7 +27,11 @@ export type IdentityEvent =
   | { type: 'UserSignInFailed'; data: { userId: string; surface: Surface; reason: 'bad_password' | 'locked' | 'disabled'; failures: number; at: string } }
   | { type: 'UserLocked'; data: { userId: string; until: string; failures: number; at: string } }
   | { type: 'UserDisabled'; data: { userId: string; at: string } }
-  | { type: 'UserEnabled'; data: { userId: string; at: string } };
+  | { type: 'UserEnabled'; data: { userId: string; at: string } }
+  /** A WeChat unionid now signs this user in; `previousUnionId` is the one it replaced (its claim is released). */
+  | { type: 'UserWechatBound'; data: { userId: string; unionId: string; previousUnionId: string | null; at: string } }
+  /** The sign-in name changed (the wxcomponent admin's `username`); the old name's claim is released. */
+  | { type: 'UserAccountRenamed'; data: { userId: string; account: string; previousAccount: string; at: string } };
 
 export type IdentityEventType = IdentityEvent['type'];
 
@@ -39,6 +43,8 @@ export const identityEventTypes: IdentityEventType[] = [
   'UserLocked',
   'UserDisabled',
   'UserEnabled',
+  'UserWechatBound',
+  'UserAccountRenamed',
 ];
 
 export const userStream = (userId: string): string => `user-${userId}`;

@@ -4,7 +4,7 @@ import { md5Hex, sameSecret } from '../../secrets/digest';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { DomainError } from '../domain-error';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
-import { handleCommand } from '../handle';
+import { handleCommand, loadState } from '../handle';
 import { userDecider, type UserState } from './decider';
 import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
 
@@ -16,12 +16,13 @@ export interface IdentityDeps {
 }
 
 /** Bump the schema whenever UserState or evolveUser changes. */
-export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@1', every: 50 };
+export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@2', every: 10 };
 
 /** Unique values are compared case-insensitively where people expect it. */
 export const accountClaim = (account: string): UniqueClaim => ({ scope: 'account', value: account.trim().toLowerCase() });
 export const mobileClaim = (mobile: string): UniqueClaim => ({ scope: 'mobile', value: mobile.trim() });
 export const emailClaim = (email: string): UniqueClaim => ({ scope: 'email', value: email.trim().toLowerCase() });
+export const unionIdClaim = (unionId: string): UniqueClaim => ({ scope: 'wechat_unionid', value: unionId.trim() });
 
 export const newUserId = (): string => randomBytes(16).toString('hex');
 
@@ -41,6 +42,8 @@ export interface RegisterUserInput {
   roles?: string[];
   builtin?: boolean;
   userId?: string;
+  /** Created from a WeChat sign-in: bound to this unionid from the start (claimed with the append). */
+  unionId?: string;
 }
 
 export async function registerUser(deps: IdentityDeps, input: RegisterUserInput, metadata: EventMetadata): Promise<{ userId: string }> {
@@ -58,9 +61,10 @@ export async function registerUser(deps: IdentityDeps, input: RegisterUserInput,
       builtin: input.builtin ?? false,
       roles: input.roles ?? [],
       sealedPasswordMd5: seal(md5, deps.dataKey),
+      ...(input.unionId ? { unionId: input.unionId } : {}),
       now: new Date(metadata.time),
     },
-    { claims: () => ({ claims: profileClaims(input.profile) }) },
+    { claims: () => ({ claims: [...profileClaims(input.profile), ...(input.unionId ? [unionIdClaim(input.unionId)] : [])] }) },
   );
   return { userId };
 }
@@ -110,4 +114,64 @@ export async function signInWithPassword(
     { snapshot: USER_SNAPSHOTS },
   );
   return { userId, state: result.state };
+}
+
+/** Folds a user's stream (from its snapshot) for the command side's own reads. */
+export async function loadUser(deps: IdentityDeps, userId: string): Promise<{ state: UserState; revision: number }> {
+  return loadState<UserState, IdentityEvent>(deps.store, userStream(userId), userDecider, deps.snapshots ? { store: deps.snapshots, policy: USER_SNAPSHOTS } : undefined);
+}
+
+/** Disables or enables a user; returns the stream revision so callers can write the status through to caches. */
+export async function setUserDisabled(deps: IdentityDeps, userId: string, disabled: boolean, metadata: EventMetadata): Promise<{ state: UserState; revision: number }> {
+  const now = new Date(metadata.time);
+  const result = await handleCommand(
+    { store: deps.store, metadata, snapshots: deps.snapshots },
+    userStream(userId),
+    userDecider,
+    disabled ? { type: 'DisableUser', now } : { type: 'EnableUser', now },
+    { snapshot: USER_SNAPSHOTS },
+  );
+  return { state: result.state, revision: result.revision };
+}
+
+/**
+ * Binds a WeChat unionid to a user. The unionid claim is written with the append, so one unionid
+ * can belong to one user only; a replaced one is released.
+ */
+export async function bindWechat(deps: IdentityDeps, userId: string, unionId: string, replace: boolean, metadata: EventMetadata): Promise<UserState> {
+  const result = await handleCommand(
+    { store: deps.store, metadata, snapshots: deps.snapshots },
+    userStream(userId),
+    userDecider,
+    { type: 'BindWechat', unionId, replace, now: new Date(metadata.time) },
+    {
+      snapshot: USER_SNAPSHOTS,
+      claims: (before, events) => {
+        if (events.length === 0) return {};
+        return { claims: [unionIdClaim(unionId)], releases: before.unionId ? [unionIdClaim(before.unionId)] : [] };
+      },
+    },
+  );
+  return result.state;
+}
+
+export async function findUserIdByUnionId(store: EventStore, unionId: string): Promise<string | null> {
+  const owner = await store.claimOwner(unionIdClaim(unionId));
+  return owner?.startsWith('user-') ? owner.slice('user-'.length) : null;
+}
+
+/**
+ * A sign-in whose proof the caller already checked (an Insight signature consumed from Redis, a
+ * WeChat unionid): the same decider records the success or failure, so lockout and the disabled
+ * check apply exactly as for a password.
+ */
+export async function signInWithCheckedProof(deps: IdentityDeps, userId: string, proofHolds: boolean, surface: Surface, metadata: EventMetadata): Promise<UserState> {
+  const result = await handleCommand(
+    { store: deps.store, metadata, snapshots: deps.snapshots },
+    userStream(userId),
+    userDecider,
+    { type: 'SignInWithPassword', surface, matches: () => proofHolds, now: new Date(metadata.time) },
+    { snapshot: USER_SNAPSHOTS },
+  );
+  return result.state;
 }

@@ -16,6 +16,7 @@ export interface UserRow {
   builtin: boolean;
   roles: string[];
   disabled: boolean;
+  union_id: string | null;
   failed_sign_ins: number;
   locked_until: string | null;
   last_sign_in_at: string | null;
@@ -43,6 +44,7 @@ function evolveRow(row: UserRow | null, recorded: UserEvent): UserRow | null {
       builtin: d.builtin,
       roles: d.roles,
       disabled: false,
+      union_id: null,
       failed_sign_ins: 0,
       locked_until: null,
       last_sign_in_at: null,
@@ -65,6 +67,10 @@ function evolveRow(row: UserRow | null, recorded: UserEvent): UserRow | null {
       return touched({ ...row, disabled: true }, event.data.at);
     case 'UserEnabled':
       return touched({ ...row, disabled: false }, event.data.at);
+    case 'UserAccountRenamed':
+      return touched({ ...row, account: event.data.account }, event.data.at);
+    case 'UserWechatBound':
+      return touched({ ...row, union_id: event.data.unionId }, event.data.at);
   }
 }
 
@@ -77,7 +83,7 @@ const usersFold: RowFold<UserRow, UserEvent> = {
 
 export const usersProjection: Projection = {
   name: 'users',
-  version: 1,
+  version: 2,
   eventTypes: identityEventTypes,
   tables: {
     users: `
@@ -91,6 +97,7 @@ export const usersProjection: Projection = {
       builtin boolean not null,
       roles jsonb not null,
       disabled boolean not null,
+      union_id text,
       failed_sign_ins integer not null,
       locked_until text,
       last_sign_in_at text,

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig } from '../src/config';
+import { registerApp } from '../src/commands/applications/handler';
+import { createConfig } from '../src/commands/configs/handler';
+import { registerUser } from '../src/commands/identity/handler';
+import { systemMetadata } from '../src/commands/system-metadata';
+import { dropDatabase } from '../src/db/connection';
+import { storeLiveConfigs } from '../src/gateway/live-configs';
+import { createMetrics } from '../src/observability/metrics';
+import { createRedis } from '../src/redis/connection';
+import { openDependencies } from '../src/runtime/dependencies';
+import { startApi } from '../src/runtime/roles';
+import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+export interface GatewayFigures {
+  connections: number;
+  verified: HttpFigures;
+  limited: HttpFigures;
+  bareKoa: HttpFigures;
+  verifiedShare: string;
+  limitedShare: string;
+}
+
+/**
+ * The nginx auth_request path: `gateway/auth` for a config that needs a token (token check from
+ * Redis), and for one rate limited per device (one Lua call), beside a bare Koa handler measured in
+ * the same run. No PostgreSQL on either path.
+ */
+export async function benchGateway(databaseUrl: string, seconds: number): Promise<GatewayFigures> {
+  const server = new URL(databaseUrl);
+  server.pathname = `/authledger_bench_gateway_${randomBytes(3).toString('hex')}`;
+  const prefix = `bench-gateway-${randomBytes(3).toString('hex')}:`;
+  const { config } = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: server.toString(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const logger = pino({ level: 'silent' });
+  const deps = await openDependencies(config, logger, { migrate: true });
+  const api = await startApi(config, deps, logger, createMetrics({ processMetrics: false }));
+  const base = `${api.http.url}/base/auth/v1.0`;
+  try {
+    const metadata = systemMetadata('bench');
+    const { appId } = await registerApp({ store: deps.store, dataKey: config.dataKey }, { name: 'bench', tokenMode: 'shared', tokenLifeMs: 7_200_000, autoRefresh: false }, metadata);
+    await registerUser({ store: deps.store, dataKey: config.dataKey }, { profile: { account: 'gw', name: 'gw', mobile: null, email: null, headImg: null, tenantId: null }, password: 'gw-password' }, metadata);
+    const code = ((await (await fetch(`${base}/tokens/codes?account=gw`)).json()) as { data: string }).data;
+    const signed = await fetch(`${base}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId, account: 'gw', signature: md5(md5('gw' + md5('gw-password')) + code) }),
+    });
+    const token = ((await signed.json()) as { data: { accessToken: string } }).data.accessToken;
+    const fields = { authCode: null, limitGap: null, limitCycle: null, limitMax: null, message: null, remark: null };
+    const verified = { ...fields, name: 'verified', method: 'GET' as const, url: '/base/user/v1.0/users/{id}', verify: true, limit: false };
+    const limited = { ...fields, name: 'limited', method: 'GET' as const, url: '/base/message/v1.0/news', limitCycle: 60, limitMax: 1_000_000_000, verify: false, limit: true };
+    for (const c of [verified, limited]) await createConfig(deps.store, c, { id: null, name: 'bench' }, metadata);
+    await storeLiveConfigs(deps.redis, [verified, limited].map((c, i) => ({ id: String(i), ...c })));
+
+    const connections = 64;
+    const bareKoa = await bareKoaBaseline(connections, seconds);
+    const gateway = `${base}/gateway/auth`;
+    const verifiedFigures = await loadHttp({
+      url: gateway,
+      connections,
+      seconds,
+      headers: { authorization: token, 'x-original-method': 'GET', 'x-original-uri': '/base/user/v1.0/users/42' },
+    });
+    let device = 0;
+    const limitedFigures = await loadHttp({
+      url: gateway,
+      connections,
+      seconds,
+      request: () => ({ headers: { 'x-original-method': 'GET', 'x-original-uri': `/base/message/v1.0/news?deviceId=d${device++ % 5000}` } }),
+    });
+    for (const [what, f] of [['verified', verifiedFigures], ['limited', limitedFigures]] as const) {
+      if (f.non2xx || f.errors) throw new Error(`gateway (${what}) answered ${f.non2xx} non-2xx and ${f.errors} errors`);
+    }
+    return { connections, verified: verifiedFigures, limited: limitedFigures, bareKoa, verifiedShare: shareOf(verifiedFigures, bareKoa), limitedShare: shareOf(limitedFigures, bareKoa) };
+  } finally {
+    await api.stop();
+    await deleteKeys(config.redisUrl, prefix);
+    await deps.close();
+    await dropDatabase(server.toString());
+  }
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, { forBullmq: true, name: 'bench-cleanup' });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function printGatewayFigures(f: GatewayFigures): GatewayFigures {
+  console.log(`\nGateway check (GET gateway/auth, nginx auth_request) at ${f.connections} connections, beside a bare Koa handler in the same run`);
+  console.table([
+    { what: 'token required', 'req/s': f.verified.requestsPerSecond, 'p50 ms': f.verified.p50Ms, 'p99 ms': f.verified.p99Ms, share: f.verifiedShare },
+    { what: 'rate limited (per device)', 'req/s': f.limited.requestsPerSecond, 'p50 ms': f.limited.p50Ms, 'p99 ms': f.limited.p99Ms, share: f.limitedShare },
+    { what: 'bare Koa', 'req/s': f.bareKoa.requestsPerSecond, 'p50 ms': f.bareKoa.p50Ms, 'p99 ms': f.bareKoa.p99Ms, share: '100%' },
+  ]);
+  return f;
+}

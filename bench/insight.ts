@@ -1,0 +1,115 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig } from '../src/config';
+import { registerApp } from '../src/commands/applications/handler';
+import { systemMetadata } from '../src/commands/system-metadata';
+import { registerUser } from '../src/commands/identity/handler';
+import { dropDatabase } from '../src/db/connection';
+import { createMetrics } from '../src/observability/metrics';
+import { createRedis } from '../src/redis/connection';
+import { openDependencies } from '../src/runtime/dependencies';
+import { startApi } from '../src/runtime/roles';
+import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
+import { runClosedLoop, type LoadFigures } from './measure';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+export interface InsightFigures {
+  status: { connections: number; ours: HttpFigures; bareKoa: HttpFigures; share: string; targetShare: string; targetP99Ms: number };
+  logins: LoadFigures & { users: number; concurrency: number; failures: number; target: number };
+}
+
+/**
+ * Insight's hottest path and its busiest write: `tokens/status` at 64 connections beside a bare Koa
+ * handler measured in the same run, and full sign-ins (code + token) across many devices and users.
+ */
+export async function benchInsight(databaseUrl: string, seconds: number): Promise<InsightFigures> {
+  const server = new URL(databaseUrl);
+  server.pathname = `/authledger_bench_insight_${randomBytes(3).toString('hex')}`;
+  const prefix = `bench-insight-${randomBytes(3).toString('hex')}:`;
+  const { config } = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: server.toString(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const logger = pino({ level: 'silent' });
+  const deps = await openDependencies(config, logger, { migrate: true });
+  const api = await startApi(config, deps, logger, createMetrics({ processMetrics: false }));
+  const base = `${api.http.url}/base/auth/v1.0`;
+  try {
+    const metadata = systemMetadata('bench');
+    const { appId } = await registerApp({ store: deps.store, dataKey: config.dataKey }, { name: 'bench', tokenMode: 'shared', tokenLifeMs: 7_200_000, autoRefresh: false }, metadata);
+    const users = 200;
+    const accounts = Array.from({ length: users }, (_, i) => `bench-user-${i}`);
+    for (const account of accounts) {
+      await registerUser({ store: deps.store, dataKey: config.dataKey }, { profile: { account, name: account, mobile: null, email: null, headImg: null, tenantId: null }, password: 'bench-password' }, metadata);
+    }
+    const passwordMd5 = md5('bench-password');
+    let failures = 0;
+    const signIn = async (account: string): Promise<string | null> => {
+      const device = randomUUID();
+      const codeRes = await fetch(`${base}/tokens/codes?account=${account}`, { headers: { 'x-device-id': device } });
+      const code = ((await codeRes.json()) as { data: string }).data;
+      const res = await fetch(`${base}/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-device-id': device },
+        body: JSON.stringify({ appId, account, signature: md5(md5(account + passwordMd5) + code), deviceId: device }),
+      });
+      const body = (await res.json()) as { code: number; data: { accessToken: string } | null };
+      if (body.code !== 200) {
+        failures++;
+        return null;
+      }
+      return body.data!.accessToken;
+    };
+
+    const token = await signIn(accounts[0]!);
+    if (!token) throw new Error('bench sign-in failed');
+    const connections = 64;
+    const bareKoa = await bareKoaBaseline(connections, seconds);
+    const ours = await loadHttp({ url: `${base}/tokens/status`, connections, seconds, headers: { authorization: token, 'x-device-id': 'bench-status' } });
+    if (ours.non2xx || ours.errors) throw new Error(`tokens/status answered ${ours.non2xx} non-2xx and ${ours.errors} errors`);
+
+    if (process.env.BENCH_INSIGHT_STATUS_ONLY) return { status: { connections, ours, bareKoa, share: shareOf(ours, bareKoa), targetShare: '≥ 60%', targetP99Ms: 10 } } as InsightFigures;
+    failures = 0;
+    const concurrency = 32;
+    const logins = await runClosedLoop(concurrency, seconds, async (_w, i) => {
+      await signIn(accounts[i % users]!);
+    });
+    return {
+      status: { connections, ours, bareKoa, share: shareOf(ours, bareKoa), targetShare: '≥ 60%', targetP99Ms: 10 },
+      logins: { ...logins, users, concurrency, failures, target: 1000 },
+    };
+  } finally {
+    await api.stop();
+    await deleteKeys(config.redisUrl, prefix);
+    await deps.close();
+    await dropDatabase(server.toString());
+  }
+}
+
+/** The run's Redis keys go with it (ioredis does not apply keyPrefix to SCAN patterns, so an unprefixed connection). */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, { forBullmq: true, name: 'bench-cleanup' });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function printInsightFigures(figures: InsightFigures): InsightFigures {
+  const { status, logins } = figures;
+  console.log(`\nInsight GET tokens/status at ${status.connections} connections, beside a bare Koa handler in the same run`);
+  console.table([
+    { what: 'tokens/status', 'req/s': status.ours.requestsPerSecond, 'p50 ms': status.ours.p50Ms, 'p99 ms': status.ours.p99Ms },
+    { what: 'bare Koa', 'req/s': status.bareKoa.requestsPerSecond, 'p50 ms': status.bareKoa.p50Ms, 'p99 ms': status.bareKoa.p99Ms },
+  ]);
+  console.log(`share of bare Koa: ${status.share} (target ${status.targetShare}); p99 ${status.ours.p99Ms} ms (target < ${status.targetP99Ms} ms)`);
+  console.log(
+    `Insight full sign-ins (GET tokens/codes + POST tokens), ${logins.concurrency} in flight over ${logins.users} users, a new device each: ` +
+      `${logins.opsPerSecond}/s, p50 ${logins.p50Ms} ms, p99 ${logins.p99Ms} ms, ${logins.failures} failed (target ≥ ${logins.target}/s)`,
+  );
+  return figures;
+}

@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import { DomainError } from '../../commands/domain-error';
+import { sessionStatuses } from '../../commands/licenses/events';
+
+/**
+ * The vendor's log query language, checked against a whitelist before any SQL exists: field names
+ * map to fixed columns, ops to fixed operators, and every value becomes a bound parameter. A
+ * refusal names the field, op or value, never SQL.
+ */
+export interface LogQuery {
+  name: string;
+  op: string;
+  values: Array<string | number>;
+}
+export interface LogSort {
+  name: string;
+  order: string;
+}
+
+type Kind = 'time' | 'integer' | 'status' | 'text';
+const FIELDS: Record<string, { column: string; kind: Kind }> = {
+  startTime: { column: 'start_time', kind: 'time' },
+  endTime: { column: 'end_time', kind: 'time' },
+  errorCode: { column: 'error_code', kind: 'integer' },
+  status: { column: 'status', kind: 'status' },
+  fkUserId: { column: 'fk_user_id', kind: 'integer' },
+  uid: { column: 'uid', kind: 'integer' },
+  loginName: { column: 'login_name', kind: 'text' },
+};
+const SORTS: Record<string, string> = { startTime: 'start_time', endTime: 'end_time', fkUserId: 'fk_user_id', uid: 'uid' };
+const OPS = ['=', '<>', '>', '>=', '<', '<='] as const;
+export const queryFields = Object.keys(FIELDS);
+export const sortFields = Object.keys(SORTS);
+export const queryOps = [...OPS, 'like'];
+
+/** Times in the vendor's format, read as China Standard Time (UTC+8, no daylight saving), as the vendor's back office shows them. */
+const TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const CST_OFFSET_MS = 8 * 3600 * 1000;
+
+export function parseLogTime(value: string): Date | null {
+  const m = TIME.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(utc);
+  // Reject 2023-02-30 and 25:00:00: the date must survive the round trip unchanged.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi) return null;
+  return new Date(utc - CST_OFFSET_MS);
+}
+
+export function formatLogTime(date: Date): string {
+  return new Date(date.getTime() + CST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export interface CheckedFilter {
+  column: string;
+  op: string;
+  values: Array<string | number | Date>;
+}
+
+const refuse = (message: string) => new DomainError('validation_failed', message);
+
+function checkValue(name: string, kind: Kind, op: string, value: string | number): string | number | Date {
+  if (kind === 'time') {
+    const t = typeof value === 'string' ? parseLogTime(value) : null;
+    if (!t) throw refuse(`${name}: ${JSON.stringify(value)} is not a time in the form yyyy-MM-dd HH:mm:ss`);
+    return t;
+  }
+  if (kind === 'integer') {
+    const n = typeof value === 'number' ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n)) throw refuse(`${name}: ${JSON.stringify(value)} is not an integer`);
+    return n;
+  }
+  if (typeof value !== 'string') throw refuse(`${name}: ${JSON.stringify(value)} is not a string`);
+  if (kind === 'status' && op !== 'like' && !(sessionStatuses as string[]).includes(value)) {
+    throw refuse(`status: ${JSON.stringify(value)} is not one of ${sessionStatuses.join(', ')}`);
+  }
+  return value;
+}
+
+export function checkQuery(querys: readonly LogQuery[], sorts: readonly LogSort[]): { filters: CheckedFilter[]; order: Array<{ column: string; order: 'asc' | 'desc' }> } {
+  const filters = querys.map((q) => {
+    const field = FIELDS[q.name];
+    if (!field) throw refuse(`cannot query by ${JSON.stringify(q.name)}; use one of ${queryFields.join(', ')}`);
+    if (!queryOps.includes(q.op)) throw refuse(`unknown op ${JSON.stringify(q.op)}; use one of ${queryOps.join(' ')}`);
+    if (q.op === 'like' && field.kind !== 'text' && field.kind !== 'status') throw refuse(`like applies to loginName and status, not ${q.name}`);
+    return { column: field.column, op: q.op, values: q.values.map((v) => checkValue(q.name, field.kind, q.op, v)) };
+  });
+  const order = sorts.map((s) => {
+    const column = SORTS[s.name];
+    if (!column) throw refuse(`cannot sort by ${JSON.stringify(s.name)}; use one of ${sortFields.join(', ')}`);
+    const dir = s.order.toUpperCase();
+    if (dir !== 'ASC' && dir !== 'DESC') throw refuse(`sort order must be ASC or DESC, not ${JSON.stringify(s.order)}`);
+    return { column, order: dir === 'ASC' ? ('asc' as const) : ('desc' as const) };
+  });
+  return { filters, order };
+}
+
+/**
+ * Several values mean any of them: `=` is IN, `like` and the comparisons are OR-ed; `<>` with
+ * several values means none of them (read as "any", it would match every row).
+ */
+export function applyFilters(q: Knex.QueryBuilder, filters: readonly CheckedFilter[]): Knex.QueryBuilder {
+  for (const f of filters) {
+    if (f.op === '=') q.whereIn(f.column, f.values);
+    else if (f.op === '<>') q.whereNotIn(f.column, f.values);
+    else
+      q.where((w) => {
+        for (const v of f.values) w.orWhere(f.column, f.op, v);
+      });
+  }
+  return q;
+}

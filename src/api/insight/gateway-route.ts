@@ -1,0 +1,92 @@
+import { isDomainError } from '../../commands/domain-error';
+import { passGate, type GateDeps } from '../../gateway/gate';
+import { defineRoute } from '../route';
+import { insightEnvelope } from '../envelopes/insight';
+import { classifyError } from '../failure';
+
+const STATUS_OF: Record<string, number> = { rate_limited: 429, forbidden: 403, not_found: 403 };
+
+/**
+ * For nginx `auth_request` (or any gateway): the original request's method and URI arrive in
+ * headers, the same live configs are applied to them, and the answer is a bare status nginx
+ * understands, with the login info in a header to forward upstream.
+ */
+export function gatewayRoute(deps: GateDeps) {
+  return defineRoute({
+    method: 'get',
+    path: '/gateway/auth',
+    summary: 'Gateway check of an original request (nginx auth_request)',
+    description: [
+      'Applies the interface config of `X-Original-Method` + the path of `X-Original-URI` as the Insight surface does: rate limit',
+      '(per `deviceId` from the URI query or the `deviceId` header, else `X-Real-IP`, else the caller), then the token in',
+      '`Authorization` when the config says verify, then its authCode against the user\'s permits. An endpoint without a config',
+      'is refused (403), as the original gateway refused unknown URLs.',
+      '',
+      '200: allowed; `loginInfo` carries Base64 JSON `{appId, tenantId, deptId, userId, userName}` when a token was checked.',
+      '401: no token, or an invalid or expired one. 403: not permitted, or no config. 429: too frequent. 503: the check itself failed (fail closed).',
+      'Every answer also carries `X-Auth-Code` (the Insight result code) and the Insight envelope as its body.',
+      '',
+      'nginx: `location = /_auth { internal; proxy_pass http://authledger/base/auth/v1.0/gateway/auth;',
+      'proxy_pass_request_body off; proxy_set_header Content-Length ""; proxy_set_header X-Original-Method $request_method;',
+      'proxy_set_header X-Original-URI $request_uri; proxy_set_header X-Real-IP $remote_addr; }` and',
+      '`auth_request_set $login_info $upstream_http_logininfo; proxy_set_header loginInfo $login_info;`.',
+    ].join('\n'),
+    tags: ['insight gateway'],
+    security: 'none',
+    responses: {
+      200: { description: 'Allowed (see the loginInfo header)' },
+      401: { description: 'Token missing, invalid or expired' },
+      403: { description: 'Not permitted, or no config for the endpoint' },
+      429: { description: 'Too frequent' },
+      503: { description: 'The check could not be made (Redis or the event store unreachable): deny' },
+    },
+    async handler(ctx) {
+      const method = ctx.get('x-original-method');
+      const uri = ctx.get('x-original-uri');
+      if (!method || !uri || !uri.startsWith('/')) {
+        answer(ctx, 400, 430, '无效参数: X-Original-Method and X-Original-URI (a path) are required');
+        return;
+      }
+      try {
+        const original = new URL(uri, 'http://gateway.invalid');
+        const { config, principal } = await passGate(deps, {
+          method: method.toUpperCase(),
+          path: original.pathname,
+          authorization: ctx.get('authorization') || undefined,
+          device: async () => {
+            const device = original.searchParams.get('deviceId') || ctx.get('deviceid') || ctx.get('x-device-id');
+            return device ? `device:${device}` : `ip:${ctx.get('x-real-ip') || ctx.state.clientIp || 'unknown'}`;
+          },
+        });
+        if (!config) {
+          answer(ctx, 403, 400, '请求的URL不存在');
+          return;
+        }
+        if (principal) {
+          const info = { appId: principal.appId, tenantId: principal.tenantId, deptId: null, userId: principal.userId, userName: principal.userName };
+          ctx.set('loginInfo', Buffer.from(JSON.stringify(info), 'utf8').toString('base64'));
+        }
+        ctx.set('X-Auth-Code', '200');
+        insightEnvelope.ok(ctx, null);
+      } catch (err) {
+        // Fail closed: the Insight envelope answers errors with HTTP 200, which nginx would take as "allowed".
+        if (!isDomainError(err)) {
+          ctx.state.logger.error({ err }, 'gateway check failed');
+          answer(ctx, 503, 500, '服务器繁忙');
+          return;
+        }
+        const { failure } = classifyError(err);
+        insightEnvelope.fail(ctx, failure);
+        const body = ctx.body as { code: number };
+        ctx.status = STATUS_OF[err.code] ?? 401;
+        ctx.set('X-Auth-Code', String(body.code));
+      }
+    },
+  });
+}
+
+function answer(ctx: Parameters<typeof insightEnvelope.ok>[0], status: number, code: number, message: string) {
+  ctx.status = status;
+  ctx.set('X-Auth-Code', String(code));
+  ctx.body = { success: false, code, message, data: null, option: null };
+}

@@ -1,0 +1,240 @@
+import type { Knex } from 'knex';
+import { DomainError } from '../../commands/domain-error';
+import { PULL_QUEUE } from '../../commands/wxcomponent/pull-authorizers';
+import { latestTicketReader } from '../../commands/wxcomponent/receive';
+import { authorizerAccessToken, componentAccessToken } from '../../commands/wxcomponent/tokens';
+import type { Dependencies } from '../../runtime/dependencies';
+import { defineRoute, type Route } from '../route';
+
+/** RFC 3339 UTC to the second, as the seed shows (`2021-12-23T02:47:37Z`). */
+const rfc3339 = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+const unixToIso = (s: number) => new Date(s * 1000).toISOString();
+
+const paging = {
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+} as const;
+const timeRange = {
+  startTime: { type: 'integer', minimum: 0, maximum: 99_999_999_999, description: 'Received at or after (Unix seconds)' },
+  endTime: { type: 'integer', minimum: 0, maximum: 99_999_999_999, description: 'Received at or before (Unix seconds); default now' },
+} as const;
+
+interface RecordQuery {
+  startTime?: number;
+  endTime?: number;
+  infoType?: string;
+  appid?: string;
+  msgType?: string;
+  event?: string;
+  offset: number;
+  limit: number;
+}
+
+function timeFilter(q: Knex.QueryBuilder, query: RecordQuery): Knex.QueryBuilder {
+  const end = query.endTime ?? Math.floor(Date.now() / 1000);
+  if (query.startTime !== undefined && query.startTime > end) throw new DomainError('validation_failed', 'startTime must not be after endTime');
+  if (query.startTime !== undefined) q.where('receive_time', '>=', unixToIso(query.startTime));
+  // Inclusive of the whole last second.
+  return q.where('receive_time', '<', unixToIso(end + 1));
+}
+
+const listOf = (item: object) => ({ type: 'object', required: ['records', 'total'], properties: { records: { type: 'array', items: item }, total: { type: 'integer' } } });
+
+/** Admin reads: callback records, authorizers, the ticket and current tokens, callback configuration. */
+export function recordRoutes(deps: Dependencies): Route[] {
+  const { knex } = deps;
+  const tokenDeps = { config: deps.config, redis: deps.redis, store: deps.store };
+  const ticket = latestTicketReader(deps);
+
+  const componentRecords = defineRoute<{ query: RecordQuery }>({
+    method: 'get',
+    path: '/admin/wx-component-records',
+    summary: 'Component pushes received, newest first',
+    tags: ['wxcomponent records'],
+    request: {
+      query: { type: 'object', additionalProperties: false, properties: { ...timeRange, infoType: { type: 'string', maxLength: 64 }, ...paging } },
+    },
+    responses: {
+      200: {
+        description: 'A page of records',
+        schema: listOf({ type: 'object', properties: { receiveTime: { type: 'string' }, createTime: { type: 'string' }, infoType: { type: 'string' }, postBody: { type: 'string' } } }),
+      },
+    },
+    async handler(ctx) {
+      const query = ctx.state.query;
+      const base = () => {
+        const q = timeFilter(knex('wx_component_records'), query);
+        if (query.infoType) q.where('info_type', query.infoType);
+        return q;
+      };
+      const [rows, counted] = await Promise.all([
+        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(query.limit),
+        base().count<{ count: string }[]>('* as count'),
+      ]);
+      return {
+        records: rows.map((r: { receive_time: string; create_time: string; info_type: string; post_body: string }) => ({
+          receiveTime: rfc3339(r.receive_time),
+          createTime: rfc3339(r.create_time),
+          infoType: r.info_type,
+          postBody: r.post_body,
+        })),
+        total: Number(counted[0]?.count ?? 0),
+      };
+    },
+  });
+
+  const bizRecords = defineRoute<{ query: RecordQuery }>({
+    method: 'get',
+    path: '/admin/wx-biz-records',
+    summary: "Authorizers' messages and events received, newest first",
+    tags: ['wxcomponent records'],
+    request: {
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...timeRange,
+          appid: { type: 'string', maxLength: 64 },
+          msgType: { type: 'string', maxLength: 64 },
+          event: { type: 'string', maxLength: 64 },
+          ...paging,
+        },
+      },
+    },
+    responses: { 200: { description: 'A page of records', schema: listOf({ type: 'object' }) } },
+    async handler(ctx) {
+      const query = ctx.state.query;
+      const base = () => {
+        const q = timeFilter(knex('wx_biz_records'), query);
+        if (query.appid) q.where('appid', query.appid);
+        if (query.msgType) q.where('msg_type', query.msgType);
+        if (query.event) q.where('event', query.event);
+        return q;
+      };
+      const [rows, counted] = await Promise.all([
+        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(query.limit),
+        base().count<{ count: string }[]>('* as count'),
+      ]);
+      return {
+        records: rows.map((r: Record<string, string>) => ({
+          receiveTime: rfc3339(r.receive_time!),
+          createTime: rfc3339(r.create_time!),
+          appid: r.appid,
+          toUserName: r.to_user_name,
+          msgType: r.msg_type,
+          event: r.event,
+          postBody: r.post_body,
+        })),
+        total: Number(counted[0]?.count ?? 0),
+      };
+    },
+  });
+
+  const authorizerList = defineRoute<{ query: { offset: number; count?: number; limit?: number } }>({
+    method: 'get',
+    path: '/admin/authorizer-list',
+    summary: 'Accounts that authorised this platform',
+    description: 'Page size from `count` (the seed) or `limit` (the original, at most 20); default 10.',
+    tags: ['wxcomponent authorizers'],
+    request: {
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { offset: paging.offset, count: { type: 'integer', minimum: 1, maximum: 100 }, limit: { type: 'integer', minimum: 1, maximum: 20 } },
+      },
+    },
+    responses: { 200: { description: 'A page of authorizers', schema: listOf({ type: 'object' }) } },
+    async handler(ctx) {
+      const { offset, count, limit } = ctx.state.query;
+      const size = count ?? limit ?? 10;
+      const base = () => knex('wx_authorizers').where('authorized', true);
+      const [rows, counted] = await Promise.all([
+        base().select('*').orderBy([{ column: 'auth_time', order: 'desc' }, { column: 'appid', order: 'asc' }]).offset(offset).limit(size),
+        base().count<{ total: string }[]>('* as total'),
+      ]);
+      return {
+        records: rows.map((r: Record<string, unknown>) => ({
+          ID: Number(r.id),
+          appid: r.appid,
+          appType: r.app_type,
+          serviceType: r.service_type,
+          nickName: r.nick_name,
+          userName: r.user_name,
+          headImg: r.head_img,
+          qrcodeUrl: r.qrcode_url,
+          principalName: r.principal_name,
+          // A credential: kept sealed, never listed (the original showed it).
+          refreshToken: '',
+          funcInfo: r.func_info,
+          verifyInfo: r.verify_info,
+          authTime: rfc3339(String(r.auth_time)),
+        })),
+        total: Number(counted[0]?.total ?? 0),
+      };
+    },
+  });
+
+  const ticketRoute = defineRoute({
+    method: 'get',
+    path: '/admin/ticket',
+    summary: 'The newest component_verify_ticket (1007 when none arrived yet)',
+    tags: ['wxcomponent tokens'],
+    responses: { 200: { description: 'The ticket', schema: { type: 'object', properties: { ticket: { type: 'string' } } } } },
+    async handler() {
+      const t = await ticket();
+      if (!t) throw new DomainError('not_found', 'no component_verify_ticket has been received yet', { wxCode: 1007 });
+      return { ticket: t };
+    },
+  });
+
+  const componentToken = defineRoute({
+    method: 'get',
+    path: '/admin/component-access-token',
+    summary: 'The current component access token (refreshed here when due)',
+    description: 'Other services of a deployment read the token here instead of refreshing their own.',
+    tags: ['wxcomponent tokens'],
+    responses: { 200: { description: 'The token', schema: { type: 'object', properties: { token: { type: 'string' } } } } },
+    async handler() {
+      const { token } = await componentAccessToken(tokenDeps, ticket);
+      return { token: token.token };
+    },
+  });
+
+  const authorizerToken = defineRoute<{ query: { appid: string } }>({
+    method: 'get',
+    path: '/admin/authorizer-access-token',
+    summary: "An authorizer's current access token (refreshed here when due)",
+    tags: ['wxcomponent tokens'],
+    request: { query: { type: 'object', required: ['appid'], additionalProperties: false, properties: { appid: { type: 'string', pattern: '^wx[0-9a-zA-Z]{14,30}$' } } } },
+    responses: { 200: { description: 'The token', schema: { type: 'object', properties: { token: { type: 'string' } } } } },
+    async handler(ctx) {
+      const { token } = await authorizerAccessToken(tokenDeps, ctx.state.query.appid, ticket);
+      return { token: token.token };
+    },
+  });
+
+  const callbackConfig = defineRoute({
+    method: 'get',
+    path: '/admin/callback-config',
+    summary: 'Where WeChat must push (paths to configure on the open platform)',
+    tags: ['wxcomponent settings'],
+    responses: { 200: { description: 'Callback paths', schema: { type: 'object' } } },
+    handler: () => ({ componentPath: '/wxcallback/component', bizPath: '/wxcallback/biz/$APPID$', componentAppid: deps.config.wechatComponent.appId, encrypted: true }),
+  });
+
+  const pull = defineRoute({
+    method: 'post',
+    path: '/admin/pull-authorizer-list',
+    summary: 'Refresh the authorizer list from WeChat in the background',
+    description: 'Queues one pull (api_get_authorizer_list 100 per page, then api_get_authorizer_info each); asking again within the same minute queues nothing more.',
+    tags: ['wxcomponent authorizers'],
+    responses: { 200: { description: 'Queued', schema: { type: 'object', properties: { jobId: { type: 'string' } } } } },
+    async handler(ctx) {
+      const jobId = `pull-${Math.floor(Date.now() / 60_000)}`;
+      await deps.queues.add(PULL_QUEUE, 'pull', { requestedBy: ctx.state.requestId }, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } });
+      return { jobId };
+    },
+  });
+
+  return [pull, componentRecords, bizRecords, authorizerList, ticketRoute, componentToken, authorizerToken, callbackConfig];
+}

@@ -1,0 +1,170 @@
+import { DomainError } from '../../commands/domain-error';
+import { forgetRules, postJson, targetUrl } from '../../commands/wxcomponent/forwarding';
+import { addRule, deleteRule, loadRule, updateRule } from '../../commands/wxcomponent/rule-handler';
+import type { RuleFields, RuleTarget } from '../../commands/wxcomponent/rules';
+import type { Dependencies } from '../../runtime/dependencies';
+import { requestMetadata } from '../request-metadata';
+import { defineRoute, type Route, type RouteContext } from '../route';
+import { wxAdmin } from './session';
+
+interface RuleBody {
+  id?: number;
+  name: string;
+  type?: 1 | 2;
+  infoType?: string;
+  msgType?: string;
+  event?: string;
+  open?: boolean | number;
+  data: RuleTarget;
+}
+
+const ruleProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 64 },
+  type: { type: 'integer', enum: [1, 2], description: '1 component pushes, 2 authorizer messages; inferred from infoType when omitted' },
+  infoType: { type: 'string', maxLength: 64 },
+  msgType: { type: 'string', maxLength: 64 },
+  event: { type: 'string', maxLength: 64 },
+  open: { type: ['boolean', 'integer'], enum: [true, false, 0, 1], default: true },
+  data: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      path: { type: 'string', pattern: '^/', maxLength: 512 },
+      url: { type: 'string', pattern: '^https?://', maxLength: 1024, description: 'Ours: a full target URL instead of port + path' },
+      async: { type: 'boolean', description: 'Ours: deliver through the queue with retries (no reply to WeChat)' },
+      timeoutMs: { type: 'integer', minimum: 100, maximum: 4000, description: 'Ours: in-line deadline' },
+    },
+    anyOf: [{ required: ['url'] }, { required: ['port', 'path'] }],
+  },
+} as const;
+
+const ruleJson = (id: number, f: RuleFields) => ({ id, name: f.name, type: f.type, infoType: f.infoType, msgType: f.msgType, event: f.event, open: f.open, data: f.data });
+
+function fieldsOf(body: RuleBody): RuleFields {
+  const infoType = body.infoType ?? '';
+  return {
+    name: body.name,
+    type: body.type ?? (infoType ? 1 : 2),
+    infoType,
+    msgType: body.msgType ?? '',
+    event: body.event ?? '',
+    open: body.open === undefined ? true : Boolean(body.open),
+    data: { port: body.data.port ?? 0, path: body.data.path ?? '', ...(body.data.url ? { url: body.data.url } : {}), ...(body.data.async ? { async: true } : {}), ...(body.data.timeoutMs ? { timeoutMs: body.data.timeoutMs } : {}) },
+  };
+}
+
+/** Callback forwarding rules: list, add (PUT), update (POST), delete (DELETE ?id=), test. */
+export function ruleRoutes(deps: Dependencies): Route[] {
+  const { store, redis, knex } = deps;
+  const actor = (ctx: RouteContext) => {
+    const a = wxAdmin(ctx);
+    return requestMetadata(ctx, { kind: 'admin', id: a.userId, name: a.account });
+  };
+
+  const list = defineRoute<{ query: { offset: number; limit: number; type?: number } }>({
+    method: 'get',
+    path: '/admin/callback-proxy-rule-list',
+    summary: 'Forwarding rules',
+    tags: ['wxcomponent forwarding'],
+    request: {
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, type: { type: 'integer', enum: [1, 2] } },
+      },
+    },
+    responses: { 200: { description: 'A page of rules', schema: { type: 'object', properties: { rules: { type: 'array' }, total: { type: 'integer' } } } } },
+    async handler(ctx) {
+      const { offset, limit, type } = ctx.state.query;
+      const base = () => (type ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
+      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(limit), base().count<{ count: string }[]>('* as count')]);
+      return {
+        rules: rows.map((r: Record<string, unknown>) => ({
+          id: Number(r.id),
+          name: r.name,
+          type: r.type,
+          infoType: r.info_type,
+          msgType: r.msg_type,
+          event: r.event,
+          open: r.open,
+          data: r.data,
+          createTime: String(r.create_time).replace(/\.\d{3}Z$/, 'Z'),
+          updateTime: String(r.update_time).replace(/\.\d{3}Z$/, 'Z'),
+        })),
+        total: Number(counted[0]?.count ?? 0),
+      };
+    },
+  });
+
+  const add = defineRoute<{ body: RuleBody }>({
+    method: 'put',
+    path: '/admin/callback-proxy-rule',
+    summary: 'Add a forwarding rule (1001 该事件已存在转发规则 when the event already has one)',
+    tags: ['wxcomponent forwarding'],
+    request: { body: { type: 'object', required: ['name', 'data'], additionalProperties: false, properties: ruleProperties } },
+    responses: { 200: { description: 'The rule', schema: { type: 'object' } } },
+    async handler(ctx) {
+      const fields = fieldsOf(ctx.request.body);
+      const id = await addRule({ store, redis }, fields, actor(ctx));
+      forgetRules(knex);
+      return ruleJson(id, fields);
+    },
+  });
+
+  const update = defineRoute<{ body: RuleBody & { id: number } }>({
+    method: 'post',
+    path: '/admin/callback-proxy-rule',
+    summary: 'Update a forwarding rule',
+    tags: ['wxcomponent forwarding'],
+    request: { body: { type: 'object', required: ['id', 'name', 'data'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 }, ...ruleProperties } } },
+    responses: { 200: { description: 'The rule', schema: { type: 'object' } } },
+    async handler(ctx) {
+      const fields = fieldsOf(ctx.request.body);
+      await updateRule({ store, redis }, ctx.request.body.id, fields, actor(ctx));
+      forgetRules(knex);
+      return ruleJson(ctx.request.body.id, fields);
+    },
+  });
+
+  const remove = defineRoute<{ query: { id: number } }>({
+    method: 'delete',
+    path: '/admin/callback-proxy-rule',
+    summary: 'Delete a forwarding rule',
+    tags: ['wxcomponent forwarding'],
+    request: { query: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 } } } },
+    responses: { 200: { description: 'Deleted' } },
+    async handler(ctx) {
+      await deleteRule({ store, redis }, ctx.state.query.id, actor(ctx));
+      forgetRules(knex);
+      return {};
+    },
+  });
+
+  const test = defineRoute<{ body: { id: number } }>({
+    method: 'post',
+    path: '/admin/callback-test',
+    summary: "Send a sample callback to a rule's target and report its answer (1010 when it fails)",
+    tags: ['wxcomponent forwarding'],
+    request: { body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 } } } },
+    responses: { 200: { description: "The target's answer", schema: { type: 'object', properties: { status: { type: 'integer' }, reply: { type: 'string' }, ms: { type: 'integer' } } } } },
+    async handler(ctx) {
+      const rule = await loadRule(store, ctx.request.body.id);
+      if (!rule.fields || rule.deleted) throw new DomainError('not_found', '转发规则不存在');
+      const f = rule.fields;
+      const now = Math.floor(Date.now() / 1000);
+      const sample = f.type === 1
+        ? { AppId: deps.config.wechatComponent.appId, CreateTime: now, InfoType: f.infoType, Test: true }
+        : { ToUserName: 'gh_test', FromUserName: 'test_openid', CreateTime: now, MsgType: f.msgType, ...(f.event ? { Event: f.event } : {}), Test: true };
+      const started = Date.now();
+      try {
+        const res = await postJson(targetUrl(f.data), sample, 4_000);
+        return { status: res.status, reply: res.text.slice(0, 4096), ms: Date.now() - started };
+      } catch (err) {
+        throw new DomainError('upstream_failed', `target did not answer: ${err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable'}`, { wxCode: 1010 });
+      }
+    },
+  });
+
+  return [list, add, update, remove, test];
+}

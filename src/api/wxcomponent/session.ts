@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../commands/domain-error';
+import { JwtError, signJwt, verifyJwt } from '../../secrets/jwt';
+import type { SecurityScheme } from '../surface';
+
+export const WX_ISSUER = 'wxcomponent';
+export const WX_TOKEN_SECONDS = 12 * 3600;
+/** Identity roles that open the wxcomponent admin: its own administrators, and the service's. */
+export const WX_ADMIN_ROLES = ['wxcomponent-admin', 'admin'];
+
+export interface WxAdmin {
+  userId: string;
+  account: string;
+}
+
+export function issueWxToken(secret: string, admin: WxAdmin, nowMs = Date.now()): string {
+  const iat = Math.floor(nowMs / 1000);
+  return signJwt({ sub: admin.userId, account: admin.account, iss: WX_ISSUER, iat, nbf: iat, exp: iat + WX_TOKEN_SECONDS, jti: randomUUID() }, secret);
+}
+
+/** `Authorization: Bearer <jwt>`: expired → 1003, anything else wrong → 1004. */
+export function wxBearerScheme(secret: string): SecurityScheme {
+  return {
+    openapi: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From PUT /wxcomponent/auth (or /auth)' },
+    authenticate(ctx) {
+      const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(ctx.get('authorization'));
+      if (!match) throw new DomainError('unauthenticated', 'Authorization: Bearer <jwt> is required');
+      try {
+        const claims = verifyJwt(match[1]!, secret, { issuer: WX_ISSUER });
+        ctx.state.wxAdmin = { userId: claims.sub, account: String(claims.account ?? '') } satisfies WxAdmin;
+      } catch (err) {
+        if (err instanceof JwtError && err.reason === 'expired') throw new DomainError('token_expired', 'login timed out; sign in again');
+        throw new DomainError('unauthenticated', 'the token is not valid');
+      }
+    },
+  };
+}
+
+export const wxAdmin = (ctx: { state: Record<string, unknown> }): WxAdmin => ctx.state.wxAdmin as WxAdmin;

@@ -1,0 +1,28 @@
+import type { Dependencies } from '../../runtime/dependencies';
+import { wxcomponentEnvelope } from '../envelopes/wxcomponent';
+import type { Surface } from '../surface';
+import { authRoutes } from './auth-routes';
+import { authpageRoutes } from './authpage-routes';
+import { callbackRoutes } from './callback-routes';
+import { recordRoutes } from './record-routes';
+import { ruleRoutes } from './rule-routes';
+import { wxBearerScheme } from './session';
+import { weappRoutes } from './weapp-routes';
+
+/**
+ * WeChat third-party platform admin. The seed's paths (`/auth`, `/admin/*`) and the original's
+ * (`/wxcomponent/auth`, `/wxcomponent/admin/*`, `/wxcomponent/authpage/*`) are the same routes
+ * mounted twice; WeChat pushes to `/wxcallback/*`.
+ */
+export function wxcomponentSurface(deps: Dependencies): Surface {
+  return {
+    name: 'wxcomponent',
+    prefix: ['', '/wxcomponent'],
+    owns: ['/auth', '/admin', '/wxcomponent', '/wxcallback'],
+    description: 'WeChat third-party platform admin: {code, errorMsg, data}, always HTTP 200; Authorization: Bearer <jwt>.',
+    envelope: wxcomponentEnvelope,
+    securitySchemes: { wxJwt: wxBearerScheme(deps.config.jwtSecret) },
+    defaultSecurity: 'wxJwt',
+    routes: [...authRoutes(deps), ...recordRoutes(deps), ...ruleRoutes(deps), ...weappRoutes(deps), ...authpageRoutes(deps), ...callbackRoutes(deps)],
+  };
+}

@@ -1,0 +1,189 @@
+import type { Redis } from 'ioredis';
+import type { EventMetadata } from '../../eventstore/port';
+import { sha256Hex } from '../../secrets/digest';
+import type { AppState } from '../applications/decider';
+import { loadApp } from '../applications/handler';
+import { DomainError } from '../domain-error';
+import { handleCommand, loadState } from '../handle';
+import type { UserState } from '../identity/decider';
+import { findUserIdByLogin, loadUser, signInWithCheckedProof, type IdentityDeps } from '../identity/handler';
+import { encodeCredential, newSecret, newTokenId, type TokenCredential } from './credential';
+import { seatDecider, tokenDecider, type TokenState } from './decider';
+import { seatStream, tokenStream, type SignInMethod, type TokenEvent } from './events';
+import { consumeSignature } from './sign-in-codes';
+import { storeToken, type SeatFact } from './token-cache';
+import { verifyToken } from './verification';
+
+export interface TokenDeps extends IdentityDeps {
+  redis: Redis;
+}
+
+/** What every token endpoint answers with (the seed's token DTO). */
+export interface TokenPackage {
+  accessToken: string;
+  refreshToken: string;
+  expire: number;
+  failure: number;
+  userInfo: UserInfo;
+}
+
+export interface UserInfo {
+  id: string;
+  tenantId: string | null;
+  name: string;
+  account: string;
+  mobile: string | null;
+  email: string | null;
+  headImg: string | null;
+  builtin: boolean;
+  createdTime: string | null;
+}
+
+/** The original's `yyyy-MM-dd HH:mm:ss` (UTC). */
+const insightTime = (iso: string | null): string | null => (iso ? iso.slice(0, 19).replace('T', ' ') : null);
+
+export function userInfo(user: UserState, tenantId: string | null): UserInfo {
+  const p = user.profile!;
+  return {
+    id: user.userId!,
+    tenantId: tenantId ?? p.tenantId,
+    name: p.name,
+    account: p.account,
+    mobile: p.mobile,
+    email: p.email,
+    headImg: p.headImg,
+    builtin: user.builtin,
+    createdTime: insightTime(user.registeredAt),
+  };
+}
+
+/** The app a token is asked for: refused as an invalid parameter before any proof is consumed. */
+export async function requireApp(deps: TokenDeps, appId: string): Promise<AppState & { appId: string }> {
+  const app = await loadApp(deps.store, appId);
+  if (!app.exists || !app.appId || !app.settings) throw new DomainError('validation_failed', '无效参数: 应用不存在');
+  return app as AppState & { appId: string };
+}
+
+/** The identity decider's refusals in the words Insight clients show. */
+export const insightSignInRefusal = (err: unknown): never => {
+  if (err instanceof DomainError) {
+    if (err.code === 'invalid_credentials') throw new DomainError('invalid_credentials', '账号或签名错误', err.details);
+    if (err.code === 'account_locked') throw new DomainError('account_locked', '错误次数过多,账号已被锁定!请于10分钟后再试', err.details);
+    if (err.code === 'account_disabled') throw new DomainError('account_disabled', '账户被禁止使用');
+  }
+  throw err;
+};
+
+export interface SignInRequest {
+  appId: string;
+  tenantId: string | null;
+  account: string;
+  signature: string;
+  deviceId: string | null;
+}
+
+/**
+ * `POST tokens`: the app first (a wrong appId consumes nothing), then the signature is consumed
+ * and the outcome recorded on the user's stream by the identity decider (failures, the lock, the
+ * disabled check), then a token is issued.
+ */
+export async function signInWithSignature(deps: TokenDeps, request: SignInRequest, metadata: EventMetadata): Promise<TokenPackage> {
+  const [app, userId] = await Promise.all([requireApp(deps, request.appId), findUserIdByLogin(deps.store, request.account)]);
+  if (!userId) throw new DomainError('invalid_credentials', '账号或签名错误');
+  const owner = await consumeSignature(deps.redis, request.signature);
+  const user = await signInWithCheckedProof(deps, userId, owner === userId, 'insight', metadata).catch(insightSignInRefusal);
+  return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'password' }, metadata);
+}
+
+export interface IssueRequest {
+  user: UserState;
+  app: AppState & { appId: string };
+  tenantId: string | null;
+  deviceId: string | null;
+  method: SignInMethod;
+}
+
+/**
+ * Appends TokenIssued to the token's own stream; for an exclusive app, then takes the (user, app)
+ * seat — that one stream serialises concurrent sign-ins, and the last seat holder is the only
+ * valid token. Both are written through to Redis before the answer leaves.
+ */
+export async function issueToken(deps: TokenDeps, request: IssueRequest, metadata: EventMetadata): Promise<TokenPackage> {
+  const { user, app } = request;
+  const settings = app.settings!;
+  const tokenId = newTokenId();
+  const access: TokenCredential = { id: tokenId, userId: user.userId!, userName: user.profile?.name ?? null, secret: newSecret() };
+  const refresh: TokenCredential = { ...access, secret: newSecret() };
+  const now = new Date(metadata.time);
+  const issued = await handleCommand({ store: deps.store, metadata }, tokenStream(tokenId), tokenDecider, {
+    type: 'IssueToken',
+    tokenId,
+    userId: access.userId,
+    userName: access.userName,
+    appId: app.appId,
+    tenantId: request.tenantId ?? user.profile?.tenantId ?? null,
+    deviceId: request.deviceId,
+    mode: settings.tokenMode,
+    method: request.method,
+    accessSecretHash: sha256Hex(access.secret),
+    refreshSecretHash: sha256Hex(refresh.secret),
+    lifeMs: settings.tokenLifeMs,
+    now,
+  });
+  let seat: SeatFact | null = null;
+  if (settings.tokenMode === 'exclusive') {
+    // Racing sign-ins from other processes retry on the fresh seat; a burst of them needs more rounds than the default.
+    const taken = await handleCommand({ store: deps.store, metadata, maxRetries: 30 }, seatStream(access.userId, app.appId), seatDecider, {
+      type: 'TakeSeat',
+      userId: access.userId,
+      appId: app.appId,
+      tokenId,
+      now,
+    });
+    seat = { revision: taken.revision, holder: tokenId };
+  }
+  await storeToken(deps.redis, issued.state, issued.revision, seat);
+  return tokenPackage(access, refresh, issued.state, userInfo(user, issued.state.tenantId), now.getTime());
+}
+
+function tokenPackage(access: TokenCredential, refresh: TokenCredential, state: TokenState, info: UserInfo, now: number): TokenPackage {
+  return {
+    accessToken: encodeCredential(access),
+    refreshToken: encodeCredential(refresh),
+    expire: Math.max(0, state.expiresAt - now),
+    failure: Math.max(0, state.failsAt - now),
+    userInfo: info,
+  };
+}
+
+/** `PUT tokens` with the refresh token: a new access secret (the old access token dies at once), same id and refresh token. */
+export async function refreshToken(deps: TokenDeps, authorization: string | undefined, metadata: EventMetadata): Promise<TokenPackage> {
+  const now = new Date(metadata.time);
+  const verified = await verifyToken(deps, authorization, 'refresh', now.getTime());
+  const access: TokenCredential = { ...verified.credential, secret: newSecret() };
+  const refreshed = await handleCommand({ store: deps.store, metadata }, tokenStream(verified.tokenId), tokenDecider, {
+    type: 'RefreshToken',
+    refreshSecretHash: sha256Hex(verified.credential.secret),
+    newAccessSecretHash: sha256Hex(access.secret),
+    now,
+  });
+  await storeToken(deps.redis, refreshed.state, refreshed.revision, null);
+  const { state: user } = await loadUser(deps, verified.userId);
+  if (!user.exists) throw new DomainError('not_found', '用户不存在');
+  return tokenPackage(access, verified.credential, refreshed.state, userInfo(user, refreshed.state.tenantId), now.getTime());
+}
+
+/** `DELETE tokens`: the access and the refresh token die together, before the answer leaves. */
+export async function revokeToken(deps: TokenDeps, tokenId: string, metadata: EventMetadata): Promise<void> {
+  try {
+    const revoked = await handleCommand({ store: deps.store, metadata }, tokenStream(tokenId), tokenDecider, { type: 'RevokeToken', now: new Date(metadata.time) });
+    await storeToken(deps.redis, revoked.state, revoked.revision, null);
+  } catch (err) {
+    // Redis said valid but the stream says revoked (a write-through lost earlier): put the truth back.
+    if (err instanceof DomainError) {
+      const { state, revision } = await loadState<TokenState, TokenEvent>(deps.store, tokenStream(tokenId), tokenDecider);
+      if (state.issued) await storeToken(deps.redis, state, revision, null);
+    }
+    throw err;
+  }
+}

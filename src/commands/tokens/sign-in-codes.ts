@@ -1,0 +1,75 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { md5Hex, sameSecret } from '../../secrets/digest';
+import { unseal } from '../../secrets/sealed-box';
+import { DomainError } from '../domain-error';
+import { findUserIdByLogin, loadUser, mobileClaim, type IdentityDeps } from '../identity/handler';
+
+/**
+ * `GET tokens/codes`: a one-time 32-hex code. We work out the signature the client will send,
+ * `MD5(MD5(account + MD5(password)) + code)`, and keep only `signature → userId` in Redis for the
+ * code's lifetime; the sign-in consumes it atomically (GETDEL), so a signature works once.
+ *
+ * An unknown account still gets a code (nothing is stored for it), so the answer does not tell
+ * which accounts exist; the sign-in then fails like a wrong password.
+ */
+export const signatureKey = (signature: string): string => `insight:sig:${signature.toLowerCase()}`;
+export const smsKey = (mobile: string): string => `insight:sms:${mobile}`;
+
+export interface CodeDeps extends IdentityDeps {
+  redis: Redis;
+  codeTtlSeconds: number;
+  smsCodeTtlSeconds: number;
+  /** Delivers an SMS code; absent when SMS sign-in is not configured. */
+  sendSms?: (mobile: string, code: string, ttlSeconds: number) => Promise<void>;
+}
+
+export const newCode = (): string => randomBytes(16).toString('hex');
+export const signatureFor = (login: string, secretMd5: string, code: string): string => md5Hex(md5Hex(login + secretMd5) + code);
+
+export async function issuePasswordCode(deps: CodeDeps, account: string): Promise<string> {
+  const code = newCode();
+  const userId = await findUserIdByLogin(deps.store, account);
+  if (!userId) return code;
+  const { state } = await loadUser(deps, userId);
+  if (!state.sealedPasswordMd5) return code;
+  let passwordMd5: string;
+  try {
+    passwordMd5 = unseal(state.sealedPasswordMd5, deps.dataKey);
+  } catch {
+    return code; // sealed under another key: the sign-in fails like a wrong password
+  }
+  await deps.redis.set(signatureKey(signatureFor(account, passwordMd5, code)), userId, 'EX', deps.codeTtlSeconds);
+  return code;
+}
+
+/**
+ * Type 1: a 6-digit code goes to the mobile by SMS; the signature is `MD5(MD5(mobile +
+ * MD5(smsCode)) + code)`. The SMS is sent to any well-formed mobile (binding a WeChat user to a
+ * new mobile needs it too), so the answer does not tell whether the mobile has an account.
+ */
+export async function issueSmsCode(deps: CodeDeps, mobile: string): Promise<string> {
+  if (!deps.sendSms) throw new DomainError('unavailable', '短信登录未开通', { insightCode: 400 });
+  if (!/^\+?[0-9]{5,20}$/.test(mobile)) throw new DomainError('validation_failed', '无效参数: 请输入正确的手机号');
+  const code = newCode();
+  const smsCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const owner = await deps.store.claimOwner(mobileClaim(mobile));
+  const ttl = deps.smsCodeTtlSeconds;
+  const pipeline = deps.redis.multi().set(smsKey(mobile), md5Hex(smsCode), 'EX', ttl);
+  if (owner?.startsWith('user-')) pipeline.set(signatureKey(signatureFor(mobile, md5Hex(smsCode), code)), owner.slice('user-'.length), 'EX', ttl);
+  await pipeline.exec();
+  await deps.sendSms(mobile, smsCode, ttl);
+  return code;
+}
+
+/** Consumes a signature: the user it was issued for, or null (unknown, used, or expired). */
+export async function consumeSignature(redis: Redis, signature: string): Promise<string | null> {
+  if (!/^[0-9a-fA-F]{32}$/.test(signature)) return null;
+  return redis.getdel(signatureKey(signature));
+}
+
+/** Consumes the SMS code sent to a mobile, right or wrong, so it cannot be guessed at. */
+export async function consumeSmsCode(redis: Redis, mobile: string, smsCode: string): Promise<boolean> {
+  const stored = await redis.getdel(smsKey(mobile));
+  return stored !== null && sameSecret(stored, md5Hex(smsCode));
+}
