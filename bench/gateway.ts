@@ -8,7 +8,7 @@ import { systemMetadata } from '../src/commands/system-metadata';
 import { dropDatabase } from '../src/db/connection';
 import { storeLiveConfigs } from '../src/gateway/live-configs';
 import { createMetrics } from '../src/observability/metrics';
-import { createRedis } from '../src/redis/connection';
+import { deleteKeysWithPrefix } from '../src/redis/connection';
 import { openDependencies } from '../src/runtime/dependencies';
 import { startApi } from '../src/runtime/roles';
 import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
@@ -77,25 +77,12 @@ export async function benchGateway(databaseUrl: string, seconds: number): Promis
     return { connections, verified: verifiedFigures, limited: limitedFigures, bareKoa, verifiedShare: shareOf(verifiedFigures, bareKoa), limitedShare: shareOf(limitedFigures, bareKoa) };
   } finally {
     await api.stop();
-    await deleteKeys(config.redisUrl, prefix);
+    await deleteKeysWithPrefix(config.redisUrl, prefix);
     await deps.close();
     await dropDatabase(server.toString());
   }
 }
 
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = createRedis(url, { forBullmq: true, name: 'bench-cleanup' });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export function printGatewayFigures(f: GatewayFigures): GatewayFigures {
   console.log(`\nGateway check (GET gateway/auth, nginx auth_request) at ${f.connections} connections, beside a bare Koa handler in the same run`);

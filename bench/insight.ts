@@ -6,7 +6,7 @@ import { systemMetadata } from '../src/commands/system-metadata';
 import { registerUser } from '../src/commands/identity/handler';
 import { dropDatabase } from '../src/db/connection';
 import { createMetrics } from '../src/observability/metrics';
-import { createRedis } from '../src/redis/connection';
+import { deleteKeysWithPrefix } from '../src/redis/connection';
 import { openDependencies } from '../src/runtime/dependencies';
 import { startApi } from '../src/runtime/roles';
 import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
@@ -78,26 +78,12 @@ export async function benchInsight(databaseUrl: string, seconds: number): Promis
     };
   } finally {
     await api.stop();
-    await deleteKeys(config.redisUrl, prefix);
+    await deleteKeysWithPrefix(config.redisUrl, prefix);
     await deps.close();
     await dropDatabase(server.toString());
   }
 }
 
-/** The run's Redis keys go with it (ioredis does not apply keyPrefix to SCAN patterns, so an unprefixed connection). */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = createRedis(url, { forBullmq: true, name: 'bench-cleanup' });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export function printInsightFigures(figures: InsightFigures): InsightFigures {
   const { status, logins } = figures;

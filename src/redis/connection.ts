@@ -11,7 +11,9 @@ export function createRedis(url: string, options: { keyPrefix?: string; forBullm
     lazyConnect: false,
     enableOfflineQueue: true,
     connectTimeout: 5_000,
-    ...(options.forBullmq ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 2, keyPrefix: options.keyPrefix }),
+    // Our own commands from concurrent requests share round trips (the token-verify path is
+    // two Redis calls per request); BullMQ manages its own connections.
+    ...(options.forBullmq ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 2, keyPrefix: options.keyPrefix, enableAutoPipelining: true }),
   };
   return new Redis(url, opts);
 }
@@ -42,5 +44,20 @@ export async function probeRedis(url: string, timeoutMs = 3_000): Promise<void> 
     throw Object.assign(new Error(cause.code ?? cause.message ?? 'no answer'), { code: cause.code });
   } finally {
     probe.disconnect();
+  }
+}
+
+/** Deletes every key under a prefix (a test run's or a bench run's); SCAN ignores keyPrefix, so this uses its own connection. */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, { forBullmq: true, name: 'authledger-cleanup' });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
