@@ -85,7 +85,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     },
     serializers: {
       // The serialized error has pino's own prototype; spread it into a plain object so its fields are walked.
-      err: (err: Error) => redactSecrets({ ...pino.stdSerializers.err(err) }),
+      // Callers also log `err: err.message` (a string): that passes through as it is.
+      err: (err: unknown) => (err instanceof Error ? redactSecrets({ ...pino.stdSerializers.err(err) }) : redactSecrets(err)),
     },
   };
   return withRedactedChildBindings(destination ? pino(options, destination) : pino(options));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isSecretName } from '../../src/observability/logger';
+import { createLogger, isSecretName } from '../../src/observability/logger';
 import { call, capturedLogger, startTestApp } from './support';
 
 const SECRETS = ['S1-auth', 'S2-cookie', 'S3-bitkey', 'S4-password', 'S5-deep', 'S6-array', 'S7-refresh', 'S8-apikey', 'S9-err', 'S10-child', 'S11-ticket', 'S12-sig'];
@@ -65,5 +65,14 @@ describe('Logging never writes a secret', () => {
     const refused = access.find((r) => r.requestId === 'refused-line');
     assert.equal(refused?.status, 422);
     assert.equal(refused?.failure, 'validation_failed');
+  });
+});
+
+describe('logging an error given as text', () => {
+  it('keeps the message as text, not an object of characters', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => void lines.push(line) });
+    logger.warn({ err: 'relation "x" does not exist' }, 'job failed');
+    assert.equal(JSON.parse(lines[0]!).err, 'relation "x" does not exist');
   });
 });

@@ -56,7 +56,14 @@ export async function runExpiry(deps: LicenseDeps, job: Pick<Job<ExpiryJob>, 'da
  * applied yet) only costs a no-op command, since the stream decides.
  */
 export async function sweepOverdue(deps: LicenseDeps & { knex: Knex }, now = new Date()): Promise<number> {
-  const rows = (await deps.knex('license_session_logs').where('live', true).where('deadline', '<=', now.toISOString()).distinct('sn').limit(SWEEP_BATCH)) as Array<{ sn: string }>;
+  let rows: Array<{ sn: string }>;
+  try {
+    rows = await deps.knex('license_session_logs').where('live', true).where('deadline', '<=', now.toISOString()).distinct('sn').limit(SWEEP_BATCH);
+  } catch (err) {
+    // On a first start the projector has not created the read model yet: nothing to sweep.
+    if ((err as { code?: string }).code === '42P01') return 0;
+    throw err;
+  }
   let ended = 0;
   for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
     const batches = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map((r) => expireOverdue(deps, r.sn, systemMetadata('license-sweep'))));
