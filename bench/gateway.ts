@@ -1,17 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '../src/config';
+import { createHash } from 'node:crypto';
 import { registerApp } from '../src/commands/applications/handler';
 import { createConfig } from '../src/commands/configs/handler';
 import { registerUser } from '../src/commands/identity/handler';
 import { systemMetadata } from '../src/commands/system-metadata';
-import { dropDatabase } from '../src/db/connection';
 import { storeLiveConfigs } from '../src/gateway/live-configs';
-import { createMetrics } from '../src/observability/metrics';
-import { deleteKeysWithPrefix } from '../src/redis/connection';
-import { openDependencies } from '../src/runtime/dependencies';
-import { startApi } from '../src/runtime/roles';
 import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
+import { startBenchService } from './service';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -30,14 +24,9 @@ export interface GatewayFigures {
  * the same run. No PostgreSQL on either path.
  */
 export async function benchGateway(databaseUrl: string, seconds: number): Promise<GatewayFigures> {
-  const server = new URL(databaseUrl);
-  server.pathname = `/authledger_bench_gateway_${randomBytes(3).toString('hex')}`;
-  const prefix = `bench-gateway-${randomBytes(3).toString('hex')}:`;
-  const { config } = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: server.toString(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-  const logger = pino({ level: 'silent' });
-  const deps = await openDependencies(config, logger, { migrate: true });
-  const api = await startApi(config, deps, logger, createMetrics({ processMetrics: false }));
-  const base = `${api.http.url}/base/auth/v1.0`;
+  const svc = await startBenchService(databaseUrl, 'gateway');
+  const { config, deps } = svc;
+  const base = `${svc.url}/base/auth/v1.0`;
   try {
     const metadata = systemMetadata('bench');
     const { appId } = await registerApp({ store: deps.store, dataKey: config.dataKey }, { name: 'bench', tokenMode: 'shared', tokenLifeMs: 7_200_000, autoRefresh: false }, metadata);
@@ -76,10 +65,7 @@ export async function benchGateway(databaseUrl: string, seconds: number): Promis
     }
     return { connections, verified: verifiedFigures, limited: limitedFigures, bareKoa, verifiedShare: shareOf(verifiedFigures, bareKoa), limitedShare: shareOf(limitedFigures, bareKoa) };
   } finally {
-    await api.stop();
-    await deleteKeysWithPrefix(config.redisUrl, prefix);
-    await deps.close();
-    await dropDatabase(server.toString());
+    await svc.stop();
   }
 }
 

@@ -1,15 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '../src/config';
+import { createHash, randomUUID } from 'node:crypto';
 import { registerApp } from '../src/commands/applications/handler';
 import { systemMetadata } from '../src/commands/system-metadata';
 import { registerUser } from '../src/commands/identity/handler';
-import { dropDatabase } from '../src/db/connection';
-import { createMetrics } from '../src/observability/metrics';
-import { deleteKeysWithPrefix } from '../src/redis/connection';
-import { openDependencies } from '../src/runtime/dependencies';
-import { startApi } from '../src/runtime/roles';
 import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
+import { startBenchService } from './service';
 import { runClosedLoop, type LoadFigures } from './measure';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -24,14 +18,9 @@ export interface InsightFigures {
  * handler measured in the same run, and full sign-ins (code + token) across many devices and users.
  */
 export async function benchInsight(databaseUrl: string, seconds: number): Promise<InsightFigures> {
-  const server = new URL(databaseUrl);
-  server.pathname = `/authledger_bench_insight_${randomBytes(3).toString('hex')}`;
-  const prefix = `bench-insight-${randomBytes(3).toString('hex')}:`;
-  const { config } = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: server.toString(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-  const logger = pino({ level: 'silent' });
-  const deps = await openDependencies(config, logger, { migrate: true });
-  const api = await startApi(config, deps, logger, createMetrics({ processMetrics: false }));
-  const base = `${api.http.url}/base/auth/v1.0`;
+  const svc = await startBenchService(databaseUrl, 'insight');
+  const { config, deps } = svc;
+  const base = `${svc.url}/base/auth/v1.0`;
   try {
     const metadata = systemMetadata('bench');
     const { appId } = await registerApp({ store: deps.store, dataKey: config.dataKey }, { name: 'bench', tokenMode: 'shared', tokenLifeMs: 7_200_000, autoRefresh: false }, metadata);
@@ -77,10 +66,7 @@ export async function benchInsight(databaseUrl: string, seconds: number): Promis
       logins: { ...logins, users, concurrency, failures, target: 1000 },
     };
   } finally {
-    await api.stop();
-    await deleteKeysWithPrefix(config.redisUrl, prefix);
-    await deps.close();
-    await dropDatabase(server.toString());
+    await svc.stop();
   }
 }
 

@@ -1,14 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '../src/config';
-import { dropDatabase } from '../src/db/connection';
-import { createMetrics } from '../src/observability/metrics';
-import { createRedis } from '../src/redis/connection';
-import { openDependencies } from '../src/runtime/dependencies';
-import { startApi } from '../src/runtime/roles';
 import { callbackKey, callbackSignature, encryptCallback } from '../src/wechat/crypto';
 import { buildFlatXml } from '../src/wechat/xml';
 import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
+import { startBenchService } from './service';
 
 export interface WechatFigures {
   connections: number;
@@ -30,24 +23,8 @@ const APPID = 'wx74c7e8d941e8a139';
  * message (its own MsgId), prepared before the run so the client does not spend the CPU on AES.
  */
 export async function benchWechat(databaseUrl: string, seconds: number): Promise<WechatFigures> {
-  const server = new URL(databaseUrl);
-  server.pathname = `/authledger_bench_wechat_${randomBytes(3).toString('hex')}`;
-  const prefix = `bench-wechat-${randomBytes(3).toString('hex')}:`;
-  const { config } = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-    DATABASE_URL: server.toString(),
-    REDIS_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    WECHAT_COMPONENT_APPID: APPID,
-    WECHAT_COMPONENT_TOKEN: TOKEN,
-    WECHAT_COMPONENT_AES_KEY: AES_KEY,
-  });
-  const logger = pino({ level: 'silent' });
-  const deps = await openDependencies(config, logger, { migrate: true });
-  const api = await startApi(config, deps, logger, createMetrics({ processMetrics: false }));
+  const svc = await startBenchService(databaseUrl, 'wechat', { WECHAT_COMPONENT_APPID: APPID, WECHAT_COMPONENT_TOKEN: TOKEN, WECHAT_COMPONENT_AES_KEY: AES_KEY });
+  const { deps } = svc;
   try {
     const key = callbackKey(AES_KEY);
     const pool = Array.from({ length: 40_000 }, (_, i) => {
@@ -64,20 +41,14 @@ export async function benchWechat(databaseUrl: string, seconds: number): Promise
     let next = 0;
     const connections = 32;
     const bareKoa = await bareKoaBaseline(connections, seconds);
-    const ours = await loadHttp({ url: api.http.url, connections, seconds, request: () => pool[next++ % pool.length]! });
+    const ours = await loadHttp({ url: svc.url, connections, seconds, request: () => pool[next++ % pool.length]! });
     // Let requests autocannon abandoned at the end finish before counting and closing the pool.
     await new Promise((r) => setTimeout(r, 1_000));
     const recorded = Number((await deps.knex('events').where({ type: 'WxBizCallbackReceived' }).count<{ count: string }[]>('* as count'))[0]!.count);
     if (ours.errors || ours.non2xx) throw new Error(`callbacks answered ${ours.non2xx} non-2xx and ${ours.errors} errors`);
     return { connections, ours, bareKoa, share: shareOf(ours, bareKoa), recorded, targetPerSecond: 3000, targetP99Ms: 50 };
   } finally {
-    await api.stop();
-    await deps.close();
-    await dropDatabase(server.toString());
-    const redis = createRedis(config.redisUrl, { forBullmq: true, name: 'bench-cleanup' });
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await svc.stop();
   }
 }
 
