@@ -25,15 +25,20 @@ export interface WechatCall {
   timeoutMs?: number;
 }
 
-export async function callWechat<T = Record<string, unknown>>(base: string, call: WechatCall): Promise<T> {
+/** GET with a query, or POST of a JSON body; a call that WeChat does not answer in time is aborted. */
+function send(base: string, call: WechatCall): Promise<Response> {
   const url = new URL(call.path, base.endsWith('/') ? base : `${base}/`);
   for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
-  const res = await fetch(url, {
+  return fetch(url, {
     method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
     headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
     signal: AbortSignal.timeout(call.timeoutMs ?? 5_000),
   });
+}
+
+export async function callWechat<T = Record<string, unknown>>(base: string, call: WechatCall): Promise<T> {
+  const res = await send(base, call);
   const text = await res.text();
   let json: Record<string, unknown>;
   try {
@@ -48,14 +53,7 @@ export async function callWechat<T = Record<string, unknown>>(base: string, call
 
 /** A call whose answer may be an image (QR codes): the bytes when WeChat sends one, else its JSON refusal. */
 export async function callWechatBinary(base: string, call: WechatCall): Promise<{ contentType: string; bytes: Buffer }> {
-  const url = new URL(call.path, base.endsWith('/') ? base : `${base}/`);
-  for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
-  const res = await fetch(url, {
-    method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
-    headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
-    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    signal: AbortSignal.timeout(call.timeoutMs ?? 5_000),
-  });
+  const res = await send(base, call);
   const bytes = Buffer.from(await res.arrayBuffer());
   const contentType = res.headers.get('content-type') ?? '';
   if (contentType.startsWith('image/')) return { contentType, bytes };

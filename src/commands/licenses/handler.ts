@@ -4,7 +4,7 @@ import type { JobQueues } from '../../runtime/queues';
 import { handleCommand, loadState } from '../handle';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { licenseDecider, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
-import { licenseStream, type LicenseEvent, type LicenseType } from './events';
+import { licenseStream, type LicenseEvent } from './events';
 import { forgetExpiry, scheduleExpiry } from './expiry';
 
 export interface LicenseDeps {
@@ -43,15 +43,8 @@ async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): 
   );
 }
 
-export interface IssueLicenseInput {
-  licenseType: LicenseType;
-  seats: number;
-  validFrom: Date;
-  validUntil: Date;
-  disabled: boolean;
-  heartbeatSeconds: number;
-  sessionTimeoutSeconds: number;
-}
+/** The IssueLicense command without what the handler supplies (the SN and the clock). */
+export type IssueLicenseInput = Omit<Extract<LicenseCommand, { type: 'IssueLicense' }>, 'type' | 'sn' | 'now'>;
 
 export async function issueLicense(deps: LicenseDeps, input: IssueLicenseInput, metadata: EventMetadata): Promise<{ sn: string }> {
   const sn = newSerialNumber();

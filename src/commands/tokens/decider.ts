@@ -1,6 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
-import type { SeatEvent, SignInMethod, TokenEvent, TokenMode } from './events';
+import type { SeatEvent, TokenEvent, TokenMode } from './events';
 
 /** At most this many refreshes per sign-in; the failure time never passes issue + 24 h. */
 export const MAX_REFRESHES = 12;
@@ -28,21 +28,8 @@ export interface TokenState {
 }
 
 export type TokenCommand =
-  | {
-      type: 'IssueToken';
-      tokenId: string;
-      userId: string;
-      userName: string | null;
-      appId: string;
-      tenantId: string | null;
-      deviceId: string | null;
-      mode: TokenMode;
-      method: SignInMethod;
-      accessSecretHash: string;
-      refreshSecretHash: string;
-      lifeMs: number;
-      now: Date;
-    }
+  // What TokenIssued records, less the times the decider works out from `now`.
+  | ({ type: 'IssueToken'; now: Date } & Omit<Extract<TokenEvent, { type: 'TokenIssued' }>['data'], 'issuedAt' | 'expiresAt' | 'failsAt'>)
   | { type: 'RefreshToken'; refreshSecretHash: string; newAccessSecretHash: string; now: Date }
   | { type: 'RevokeToken'; now: Date };
 
