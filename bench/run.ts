@@ -12,10 +12,13 @@ import { benchLicenses, printLicenseFigures } from './licenses';
 
 /**
  * `npm run bench`: every figure beside a baseline measured in the same run on the same machine.
- * BENCH_SECONDS sets the length of each load phase (default 3).
+ * BENCH_SECONDS sets the length of each load phase (default 3); BENCH_ONLY a comma-separated
+ * subset (appends, read, insight, gateway, wechat, licenses) while working on one figure.
  */
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const wanted = (part: string) => !only || only.includes(part);
   const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   server.pathname = `/authledger_bench_${randomBytes(3).toString('hex')}`;
   const url = server.toString();
@@ -28,35 +31,39 @@ async function main() {
   try {
     await migrateToLatest(knex);
 
-    console.log(`\nEvent store appends (PostgreSQL adapter) vs raw pg INSERT of the same rows, ${seconds}s each`);
-    const appends = await benchAppends(knex, url, seconds);
-    results.appends = appends;
-    console.table(
-      appends.map((c) => ({
-        'events/append': c.eventsPerAppend,
-        'in flight': c.inFlight,
-        'appends/s': c.ours.opsPerSecond,
-        'raw INSERTs/s': c.rawInsert.opsPerSecond,
-        'share of raw': c.share,
-        'p99 ms': c.ours.p99Ms,
-        'raw p99 ms': c.rawInsert.p99Ms,
-      })),
-    );
+    if (wanted('appends')) {
+      console.log(`\nEvent store appends (PostgreSQL adapter) vs raw pg INSERT of the same rows, ${seconds}s each`);
+      const appends = await benchAppends(knex, url, seconds);
+      results.appends = appends;
+      console.table(
+        appends.map((c) => ({
+          'events/append': c.eventsPerAppend,
+          'in flight': c.inFlight,
+          'appends/s': c.ours.opsPerSecond,
+          'raw INSERTs/s': c.rawInsert.opsPerSecond,
+          'share of raw': c.share,
+          'p99 ms': c.ours.p99Ms,
+          'raw p99 ms': c.rawInsert.p99Ms,
+        })),
+      );
+    }
 
-    console.log('\nSeeding identity events for the read and catch-up figures…');
-    const seeded = await seedIdentityEvents(knex, 25_000, 10);
-    const read = await benchGlobalRead(knex);
-    results.globalRead = read;
-    console.log(`Global log read (pages of 1,000, commit-safe order): ${read.events} events in ${read.seconds}s = ${read.eventsPerSecond}/s`);
+    if (wanted('read')) {
+      console.log('\nSeeding identity events for the read and catch-up figures…');
+      const seeded = await seedIdentityEvents(knex, 25_000, 10);
+      const read = await benchGlobalRead(knex);
+      results.globalRead = read;
+      console.log(`Global log read (pages of 1,000, commit-safe order): ${read.events} events in ${read.seconds}s = ${read.eventsPerSecond}/s`);
 
-    const catchUp = await benchProjectionCatchUp(knex);
-    results.projectionCatchUp = { ...catchUp, seeded, target: 30_000 };
-    console.log(`Projection catch-up (users read model, from zero): ${catchUp.events} events in ${catchUp.seconds}s = ${catchUp.eventsPerSecond}/s (target ≥ 30,000/s)`);
+      const catchUp = await benchProjectionCatchUp(knex);
+      results.projectionCatchUp = { ...catchUp, seeded, target: 30_000 };
+      console.log(`Projection catch-up (users read model, from zero): ${catchUp.events} events in ${catchUp.seconds}s = ${catchUp.eventsPerSecond}/s (target ≥ 30,000/s)`);
+    }
 
-    results.insight = printInsightFigures(await benchInsight(server.toString(), seconds));
-    results.gateway = printGatewayFigures(await benchGateway(server.toString(), seconds));
-    results.wechat = printWechatFigures(await benchWechat(server.toString(), seconds));
-    results.licenses = printLicenseFigures(await benchLicenses(knex, url, seconds));
+    if (wanted('insight')) results.insight = printInsightFigures(await benchInsight(server.toString(), seconds));
+    if (wanted('gateway')) results.gateway = printGatewayFigures(await benchGateway(server.toString(), seconds));
+    if (wanted('wechat')) results.wechat = printWechatFigures(await benchWechat(server.toString(), seconds));
+    if (wanted('licenses')) results.licenses = printLicenseFigures(await benchLicenses(knex, url, seconds));
   } finally {
     await knex.destroy();
     await dropDatabase(url);

@@ -27,13 +27,16 @@ where r.base is not null
 order by e.ord
 returning global_position::text, transaction_id::text, stream_revision::text`;
 
+/** Parameters of one append: stream, kind, revision (for 'exact'), the events as JSON. */
+export type AppendParameters = [string, string, number | null, string];
+
 export interface AppendedRow {
   global_position: string;
   transaction_id: string;
   stream_revision: string;
 }
 
-export function appendParameters(streamId: string, events: NewEvent[], expected: ExpectedRevision): unknown[] {
+export function appendParameters(streamId: string, events: NewEvent[], expected: ExpectedRevision): AppendParameters {
   const exact = typeof expected === 'number' && expected >= 0;
   const kind = exact ? 'exact' : typeof expected === 'number' ? 'no_stream' : expected;
   return [

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
-import { APPEND_SQL, appendParameters, type AppendedRow } from './postgres-append';
+import { APPEND_SQL, appendParameters, type AppendedRow, type AppendParameters } from './postgres-append';
+import { GroupCommit } from './postgres-group-commit';
 import {
   EventStoreUnavailableError,
   PartialDuplicateError,
@@ -25,6 +26,10 @@ import type {
 const NOTIFY_CHANNEL = 'authledger_events';
 const DEFAULT_POLL_MS = 250;
 const NOTIFY_COALESCE_MS = 10;
+/** Append statements in flight at once before further appends wait to share one (group commit). */
+const DEFAULT_APPEND_STATEMENTS = 4;
+
+type KnexPool = { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
 
 interface EventRow {
   global_position: string;
@@ -53,12 +58,18 @@ export class PostgresEventStore implements EventStore {
   private listener: pg.Client | null = null;
   private listenerStarting: Promise<void> | null = null;
   private closed = false;
+  private readonly groupCommit: GroupCommit;
 
   constructor(
     private readonly db: Knex,
-    private readonly options: { databaseUrl?: string; pollIntervalMs?: number } = {},
+    private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number } = {},
   ) {
     this.appended.setMaxListeners(0);
+    const pool = db.client as KnexPool;
+    this.groupCommit = new GroupCommit(
+      { acquire: () => pool.acquireConnection(), release: (c) => pool.releaseConnection(c) },
+      options.appendStatements ?? DEFAULT_APPEND_STATEMENTS,
+    );
   }
 
   async appendToStream(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -123,9 +134,11 @@ export class PostgresEventStore implements EventStore {
   /**
    * The INSERT as a prepared statement, parsed and planned once per connection. A knex
    * transaction hands out its own connection here, so the same path serves appendInTransaction.
+   * Outside a transaction, concurrent appends share statements (see GroupCommit).
    */
-  private async insertEvents(runner: Knex | Knex.Transaction, values: unknown[]): Promise<AppendedRow[]> {
-    const client = runner.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
+  private async insertEvents(runner: Knex | Knex.Transaction, values: AppendParameters): Promise<AppendedRow[]> {
+    if (runner === this.db) return this.groupCommit.append(values);
+    const client = runner.client as KnexPool;
     const connection = await client.acquireConnection();
     try {
       return (await connection.query<AppendedRow>({ name: 'authledger_append', text: APPEND_SQL, values })).rows;
@@ -135,7 +148,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Unique values change hands in the same transaction as the events, or not at all. */
-  private async appendWithClaims(runner: Knex | Knex.Transaction, streamId: string, values: unknown[], claims: AppendOptions): Promise<AppendedRow[]> {
+  private async appendWithClaims(runner: Knex | Knex.Transaction, streamId: string, values: AppendParameters, claims: AppendOptions): Promise<AppendedRow[]> {
     const run = async (trx: Knex.Transaction) => {
       await trx.raw('select authledger_claim(?, ?::jsonb, ?::jsonb)', [streamId, JSON.stringify(claims.claims ?? []), JSON.stringify(claims.releases ?? [])]);
       const rows = await this.insertEvents(trx, values);

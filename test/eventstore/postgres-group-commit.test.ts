@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { PostgresEventStore } from '../../src/eventstore/postgres';
+import { PartialDuplicateError, WrongExpectedVersionError } from '../../src/eventstore/errors';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { newEvent } from '../support/events';
+
+/**
+ * Appends that share one statement keep their own outcomes: a refusal or a re-send in the batch
+ * touches nobody else, and nothing lands twice.
+ */
+describe('PostgreSQL group commit', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('group-commit');
+    store = new PostgresEventStore(db.knex, { databaseUrl: db.url, appendStatements: 1 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const settle = <T>(p: Promise<T>) => p.then((value) => ({ value, error: null }), (error: unknown) => ({ value: null, error }));
+
+  it('gives each of 100 concurrent appends to 100 streams its own revisions, all in one log', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.appendToStream(`s-${i}`, [newEvent('A', { i }), newEvent('B', { i })], { expectedRevision: 'no_stream' })),
+    );
+    assert.deepEqual(results.map((r) => r.nextExpectedRevision), Array(100).fill(1));
+    const all = await store.readAll({ maxCount: 1000 });
+    assert.equal(all.length, 200);
+    const transactions = new Set(all.map((e) => e.position.commit));
+    assert.ok(transactions.size < 20, `100 concurrent appends took ${transactions.size} transactions`);
+    for (let i = 0; i < 100; i++) {
+      assert.deepEqual((await store.readStream(`s-${i}`)).map((e) => [e.type, (e.data as { i: number }).i]), [['A', i], ['B', i]]);
+    }
+  });
+
+  it('refuses only the append whose expected revision is wrong; the rest of its batch lands', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendToStream(`t-${i}`, [newEvent('A', {})])));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => settle(store.appendToStream(`t-${i}`, [newEvent('B', {})], { expectedRevision: i === 7 ? 5 : 0 }))),
+    );
+    assert.ok(outcomes[7]!.error instanceof WrongExpectedVersionError);
+    assert.equal(outcomes.filter((o) => o.error).length, 1);
+    assert.equal((await store.readStream('t-7')).length, 1);
+    assert.equal((await store.readStream('t-8')).length, 2);
+  });
+
+  it('answers a re-send inside a batch with the original result, a partial re-send with an error, and lands the others once', async () => {
+    const original = [newEvent('A', {}), newEvent('B', {})];
+    const first = await store.appendToStream('resent', original);
+    const partial = [original[0]!, newEvent('C', {})];
+    const outcomes = await Promise.all([
+      settle(store.appendToStream('resent', original)),
+      settle(store.appendToStream('partial', partial)),
+      ...Array.from({ length: 10 }, (_, i) => settle(store.appendToStream(`u-${i}`, [newEvent('A', {})]))),
+    ]);
+    assert.equal(outcomes[0]!.value?.idempotent, true);
+    assert.equal(outcomes[0]!.value?.nextExpectedRevision, first.nextExpectedRevision);
+    assert.ok(outcomes[1]!.error instanceof PartialDuplicateError);
+    assert.deepEqual(outcomes.slice(2).map((o) => o.value?.nextExpectedRevision), Array(10).fill(0));
+    assert.equal((await store.readAll({ maxCount: 100 })).length, 12);
+  });
+
+  it('serialises racing appends to one stream: with "any" all land in order, with one expected revision exactly one wins', async () => {
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.appendToStream('busy', [newEvent('A', { i })])));
+    assert.equal((await store.readStream('busy')).length, 30);
+    const outcomes = await Promise.all(Array.from({ length: 30 }, () => settle(store.appendToStream('busy', [newEvent('B', {})], { expectedRevision: 29 }))));
+    assert.equal(outcomes.filter((o) => o.value).length, 1);
+    assert.equal(outcomes.filter((o) => o.error instanceof WrongExpectedVersionError).length, 29);
+  });
+});
