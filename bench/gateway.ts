@@ -53,12 +53,11 @@ export async function benchGateway(databaseUrl: string, seconds: number): Promis
       seconds,
       headers: { authorization: token, 'x-original-method': 'GET', 'x-original-uri': '/base/user/v1.0/users/42' },
     });
-    let device = 0;
     const limitedFigures = await loadHttp({
       url: gateway,
       connections,
       seconds,
-      request: () => ({ headers: { 'x-original-method': 'GET', 'x-original-uri': `/base/message/v1.0/news?deviceId=d${device++ % 5000}` } }),
+      requests: Array.from({ length: 5000 }, (_, device) => ({ headers: { 'x-original-method': 'GET', 'x-original-uri': `/base/message/v1.0/news?deviceId=d${device}` } })),
     });
     for (const [what, f] of [['verified', verifiedFigures], ['limited', limitedFigures]] as const) {
       if (f.non2xx || f.errors) throw new Error(`gateway (${what}) answered ${f.non2xx} non-2xx and ${f.errors} errors`);

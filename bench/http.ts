@@ -1,8 +1,14 @@
-import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { round } from './measure';
+
+const run = promisify(execFile);
 
 export interface HttpFigures {
   requestsPerSecond: number;
@@ -19,28 +25,25 @@ export interface HttpLoad {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   headers?: Record<string, string>;
   body?: string;
-  /** Different request per call (another device, another token): overrides method/headers/body. */
-  request?: () => { method?: string; path?: string; headers?: Record<string, string>; body?: string };
+  /** Requests sent in turn (another device, another message each): override method/headers/body. */
+  requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
 }
 
-/** Closed-loop HTTP load with autocannon (same process, so both sides share the machine's 2 cores). */
+/**
+ * Closed-loop HTTP load with autocannon in a process of its own (bench/load-generator.ts): the
+ * server's event loop does only the server's work. Both still share the machine's cores.
+ */
 export async function loadHttp(load: HttpLoad): Promise<HttpFigures> {
-  const result = await autocannon({
-    url: load.url,
-    connections: load.connections,
-    duration: load.seconds,
-    method: load.method ?? 'GET',
-    headers: load.headers,
-    body: load.body,
-    requests: load.request ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...load.request!() }) as autocannon.Request }] : undefined,
-  });
-  return {
-    requestsPerSecond: round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
+  const dir = mkdtempSync(join(tmpdir(), 'authledger-load-'));
+  const specFile = join(dir, 'load.json');
+  writeFileSync(specFile, JSON.stringify(load));
+  try {
+    const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'load-generator.ts'), specFile]);
+    const figures = JSON.parse(stdout.trim().split('\n').pop()!) as HttpFigures;
+    return { ...figures, requestsPerSecond: round(figures.requestsPerSecond) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The machine's own ceiling for a Koa app: one middleware answering a small JSON body. */

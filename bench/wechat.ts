@@ -38,10 +38,9 @@ export async function benchWechat(databaseUrl: string, seconds: number): Promise
         body: `<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
       };
     });
-    let next = 0;
     const connections = 32;
     const bareKoa = await bareKoaBaseline(connections, seconds);
-    const ours = await loadHttp({ url: svc.url, connections, seconds, request: () => pool[next++ % pool.length]! });
+    const ours = await loadHttp({ url: svc.url, connections, seconds, requests: pool });
     // Let requests autocannon abandoned at the end finish before counting and closing the pool.
     await new Promise((r) => setTimeout(r, 1_000));
     const recorded = Number((await deps.knex('events').where({ type: 'WxBizCallbackReceived' }).count<{ count: string }[]>('* as count'))[0]!.count);

@@ -16,6 +16,12 @@ export interface CommandContext {
   queuePerStream?: boolean;
   /** With a handler's snapshot policy: long streams are folded from their latest snapshot. */
   snapshots?: SnapshotStore;
+  /**
+   * The stream id was just generated (a new token, a new session), so the stream cannot exist yet:
+   * decide on the initial state without reading it. Should it exist after all, the append is
+   * refused as a conflict and the retry reads it as usual.
+   */
+  newStream?: boolean;
 }
 
 export interface CommandResult<S, E> {
@@ -62,7 +68,8 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
 ): Promise<CommandResult<S, E>> {
   const maxRetries = ctx.maxRetries ?? 10;
   for (let attempt = 0; ; attempt++) {
-    const { state: before, revision, snapshotRevision } = await foldStream(ctx, streamId, decider, options.snapshot);
+    const { state: before, revision, snapshotRevision } =
+      ctx.newStream && attempt === 0 ? { state: decider.initialState(), revision: -1, snapshotRevision: -1 } : await foldStream(ctx, streamId, decider, options.snapshot);
     const decision = decider.decide(command, before);
     if (decision.events.length === 0) {
       if (decision.error) throw decision.error;
@@ -123,5 +130,8 @@ async function foldStream<S, E extends { type: string; data: unknown }>(
   const recorded = await ctx.store.readStream(streamId, from === undefined ? {} : { fromRevision: from });
   const state = recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as E), snapshot ? (snapshot.state as S) : decider.initialState());
   const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (snapshot?.revision ?? -1);
-  return { state, revision, snapshotRevision: cached?.snapshotRevision ?? snapshot?.revision ?? -1 };
+  const snapshotRevision = cached?.snapshotRevision ?? snapshot?.revision ?? -1;
+  // Reads warm the cache too, so the next command or query on this stream reads only what is new.
+  if (recorded.length > 0) recentStates.set(ctx.store, decider, streamId, { revision, state, snapshotRevision });
+  return { state, revision, snapshotRevision };
 }

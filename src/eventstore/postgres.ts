@@ -44,6 +44,10 @@ interface EventRow {
 }
 
 const COLUMNS = 'global_position, transaction_id, stream_id, stream_revision, event_id, type, data, metadata, created_at';
+// LIMIT NULL is no limit.
+const READ_STREAM_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision >= $2 order by stream_revision limit $3`;
+const READ_STREAM_BACKWARDS_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision <= $2 order by stream_revision desc limit $3`;
+const CLAIM_OWNER_SQL = 'select stream_id from unique_claims where scope = $1 and value = $2';
 
 /**
  * PostgreSQL adapter. Appends are one call to authledger_append (see migration 0001). Tailing
@@ -138,13 +142,7 @@ export class PostgresEventStore implements EventStore {
    */
   private async insertEvents(runner: Knex | Knex.Transaction, values: AppendParameters): Promise<AppendedRow[]> {
     if (runner === this.db) return this.groupCommit.append(values);
-    const client = runner.client as KnexPool;
-    const connection = await client.acquireConnection();
-    try {
-      return (await connection.query<AppendedRow>({ name: 'authledger_append', text: APPEND_SQL, values })).rows;
-    } finally {
-      await client.releaseConnection(connection);
-    }
+    return this.prepared<AppendedRow>('authledger_append', APPEND_SQL, values, runner);
   }
 
   /** Unique values change hands in the same transaction as the events, or not at all. */
@@ -180,12 +178,13 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const q = this.db('events').select(this.db.raw(COLUMNS)).where('stream_id', streamId);
-    if (options.fromRevision !== undefined) q.andWhere('stream_revision', backwards ? '<=' : '>=', options.fromRevision);
-    q.orderBy('stream_revision', backwards ? 'desc' : 'asc');
-    if (options.maxCount !== undefined) q.limit(options.maxCount);
+    const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const values = [streamId, from, options.maxCount ?? null];
     try {
-      return ((await q) as EventRow[]).map(toRecorded);
+      const rows = backwards
+        ? await this.prepared<EventRow>('authledger_read_stream_back', READ_STREAM_BACKWARDS_SQL, values)
+        : await this.prepared<EventRow>('authledger_read_stream', READ_STREAM_SQL, values);
+      return rows.map(toRecorded);
     } catch (err) {
       throw mapConnectionError(err);
     }
@@ -257,8 +256,26 @@ export class PostgresEventStore implements EventStore {
   }
 
   async claimOwner(claim: UniqueClaim): Promise<string | null> {
-    const row = await this.db('unique_claims').where({ scope: claim.scope, value: claim.value }).first('stream_id');
-    return (row?.stream_id as string | undefined) ?? null;
+    try {
+      const [row] = await this.prepared<{ stream_id: string }>('authledger_claim_owner', CLAIM_OWNER_SQL, [claim.scope, claim.value]);
+      return row?.stream_id ?? null;
+    } catch (err) {
+      throw mapConnectionError(err);
+    }
+  }
+
+  /**
+   * A named statement on a pooled connection: parsed and planned once per connection, and no
+   * query builder on the way. Stream reads and claim lookups are on every command's path.
+   */
+  private async prepared<Row extends object>(name: string, text: string, values: unknown[], runner: Knex | Knex.Transaction = this.db): Promise<Row[]> {
+    const pool = runner.client as KnexPool;
+    const connection = await pool.acquireConnection();
+    try {
+      return (await connection.query<Row>({ name, text, values })).rows;
+    } finally {
+      await pool.releaseConnection(connection);
+    }
   }
 
   async ping(): Promise<void> {

@@ -51,7 +51,7 @@ export async function registerUser(deps: IdentityDeps, input: RegisterUserInput,
   if (!md5 || !/^[0-9a-f]{32}$/.test(md5)) throw new DomainError('validation_failed', 'a password is required');
   const userId = input.userId ?? newUserId();
   await handleCommand(
-    { store: deps.store, metadata },
+    { store: deps.store, metadata, newStream: input.userId === undefined },
     userStream(userId),
     userDecider,
     {

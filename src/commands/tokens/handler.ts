@@ -115,7 +115,7 @@ export async function issueToken(deps: TokenDeps, request: IssueRequest, metadat
   const access: TokenCredential = { id: tokenId, userId: user.userId!, userName: user.profile?.name ?? null, secret: newSecret() };
   const refresh: TokenCredential = { ...access, secret: newSecret() };
   const now = new Date(metadata.time);
-  const issued = await handleCommand({ store: deps.store, metadata }, tokenStream(tokenId), tokenDecider, {
+  const issued = await handleCommand({ store: deps.store, metadata, newStream: true }, tokenStream(tokenId), tokenDecider, {
     type: 'IssueToken',
     tokenId,
     userId: access.userId,
