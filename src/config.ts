@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 
 /**
  * Configuration comes from the environment only. Every value has a development default so that
@@ -20,6 +21,8 @@ export interface Config {
   adminPassword: string;
   wechatApiBase: string;
   wecomApiBase: string;
+  /** WeCom (企业微信) application: corp id, the app's secret, and its agent id (message/send). */
+  wecom: { corpId: string; corpSecret: string; agentId: number };
   /** Where SMS sign-in codes are POSTed (JSON {mobile, code, ttlSeconds}); empty: SMS sign-in is off. */
   smsWebhookUrl: string;
   /** Lifetime of an Insight sign-in code (tokens/codes), and of an SMS code. */
@@ -34,6 +37,12 @@ export interface Config {
   trustProxy: boolean;
   /** How often the license sweep ends sessions whose expiry job was lost. */
   licenseSweepMs: number;
+  /** Life of a QR-code sign-in nonce (Laravel `/api/qrcode`). */
+  qrLoginTtlSeconds: number;
+  /** Where uploaded files (and their thumbnails) are kept, named by the SHA-256 of their content. */
+  filesDir: string;
+  /** Largest uploaded file; the upload route reads at most this plus room for the form fields. */
+  fileLimitBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +128,11 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     adminPassword,
     wechatApiBase: url('WECHAT_API_BASE', 'https://api.weixin.qq.com', ['http:', 'https:']),
     wecomApiBase: url('WECOM_API_BASE', 'https://qyapi.weixin.qq.com', ['http:', 'https:']),
+    wecom: {
+      corpId: read('WECOM_CORP_ID', 'ww0000000000000000'),
+      corpSecret: read('WECOM_CORP_SECRET', 'development-wecom-secret', false),
+      agentId: int('WECOM_AGENT_ID', 1000002, 1, 2_147_483_647),
+    },
     smsWebhookUrl: env.SMS_WEBHOOK_URL ? url('SMS_WEBHOOK_URL', '', ['http:', 'https:']) : '',
     insightCodeTtlSeconds: int('INSIGHT_CODE_TTL_SECONDS', 30, 1, 3600),
     insightSmsCodeTtlSeconds: int('INSIGHT_SMS_CODE_TTL_SECONDS', 300, 1, 3600),
@@ -133,6 +147,9 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     trustProxy: bool('TRUST_PROXY', false),
     licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
+    qrLoginTtlSeconds: int('QR_LOGIN_TTL_SECONDS', 60, 1, 3600),
+    filesDir: resolve(read('FILES_DIR', 'data/files')),
+    fileLimitBytes: int('FILE_LIMIT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
   };
 
   if (config.env === 'production') {

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { bootstrapAdministrator } from './commands/identity/bootstrap';
 import { bootstrapInterfaceConfigs } from './commands/configs/bootstrap';
+import { bootstrapRbac } from './commands/rbac/bootstrap';
 import { loadLiveConfigsAtStart } from './gateway/load-configs';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
 
   const boot = await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
   if (boot === 'created') logger.info({ account: config.adminAccount }, 'registered the bootstrap administrator');
+  const rbac = await bootstrapRbac(deps, config.adminAccount);
+  if (rbac.createdRoles) logger.info(rbac, 'seeded the Laravel roles suadmin, admin and user');
   const seeded = await bootstrapInterfaceConfigs(deps);
   if (seeded) logger.info({ seeded }, 'seeded the interface configs (rate limits of codes, tokens and refresh)');
 

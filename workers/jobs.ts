@@ -2,6 +2,8 @@ import type { Dependencies } from '../src/runtime/dependencies';
 import type { JobDefinition } from './host';
 import { wxcomponentJobs } from '../src/commands/wxcomponent/jobs';
 import { licenseJobs } from '../src/commands/licenses/jobs';
+import { qrLoginJobs } from '../src/commands/qrlogin/jobs';
+import { wecomJobs } from '../src/commands/wecom/jobs';
 
 /**
  * Every kind of background job this service runs. Each context adds its definitions here
@@ -9,5 +11,5 @@ import { licenseJobs } from '../src/commands/licenses/jobs';
  * same dependencies as the API so jobs append through the same command handlers.
  */
 export function allJobs(deps: Dependencies): JobDefinition[] {
-  return [...wxcomponentJobs(deps), ...licenseJobs(deps)];
+  return [...wxcomponentJobs(deps), ...licenseJobs(deps), ...qrLoginJobs(deps), ...wecomJobs(deps)];
 }

@@ -1,4 +1,4 @@
-import type { JsonSchema, ResponseDefinition } from './route';
+import type { JsonSchema, MultipartBodyDefinition, ResponseDefinition } from './route';
 import { mountedRoutes, type MountedRoute } from './surface-router';
 import type { Surface } from './surface';
 
@@ -81,7 +81,9 @@ function describeOperation(surface: Surface, mounted: MountedRoute, isAlias: boo
 
   const body = definition.request?.body;
   const raw = definition.request?.raw;
+  const multipart = definition.request?.multipart;
   if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: clean(body) } } };
+  else if (multipart) operation.requestBody = { required: true, content: { 'multipart/form-data': multipartContent(multipart) } };
   else if (raw) {
     const content = Object.fromEntries(raw.mediaTypes.map((type) => [type, { schema: { type: 'string' } }]));
     operation.requestBody = { required: true, content, ...(raw.description ? { description: raw.description } : {}) };
@@ -149,6 +151,20 @@ function responses(surface: Surface, declared: { [status: number]: ResponseDefin
     result['200'] = { description: 'Refused; HTTP 200 with the error envelope', content: { 'application/json': { schema: docs.error } } };
   }
   return result;
+}
+
+/** One form schema: the text fields as declared, each file as a binary string with its part's encoding. */
+function multipartContent(multipart: MultipartBodyDefinition): JsonObject {
+  const fields = clean(multipart.fields);
+  const files = Object.entries(multipart.files);
+  const required = [...(Array.isArray(fields.required) ? (fields.required as string[]) : []), ...files.filter(([, f]) => f.required).map(([name]) => name)];
+  const schema: JsonObject = {
+    ...fields,
+    type: 'object',
+    properties: { ...propertiesOf(fields), ...Object.fromEntries(files.map(([name, f]) => [name, { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream', description: f.description }])) },
+    ...(required.length ? { required } : {}),
+  };
+  return { schema, encoding: Object.fromEntries(files.map(([name]) => [name, { contentType: '*/*' }])) };
 }
 
 function propertiesOf(schema: JsonSchema | undefined): Record<string, JsonSchema> {

@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { DomainError } from '../commands/domain-error';
+import { parseMultipart, readBytes, type MultipartForm } from './multipart';
 import type { RouteDefinition } from './route';
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -13,7 +14,9 @@ export type BodyReader = (ctx: Context, definition: RouteDefinition) => Promise<
  * - JSON routes (`request.body`): `application/json` or `+json` only; any JSON value (Insight
  *   deletes by a bare JSON string), judged afterwards by the route's schema.
  * - raw routes (`request.raw`): the text as sent, in `ctx.request.rawBody`, for the listed types.
- * - routes declaring neither: the body is not read at all.
+ * - multipart routes (`request.multipart`): read as bytes up to the route's own limit, which
+ *   replaces the surface-wide one; text fields in `ctx.request.body`, files in `ctx.request.files`.
+ * - routes declaring none of these: the body is not read at all.
  */
 export function createBodyReader(limitBytes: number): BodyReader {
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: limitBytes, jsonStrict: false, parsedMethods: ALL_METHODS, encoding: 'utf-8' });
@@ -32,6 +35,18 @@ export function createBodyReader(limitBytes: number): BodyReader {
       if (!hasBody(ctx)) return;
       if (!ctx.is('application/json', '+json')) throw new DomainError('unsupported_media_type', 'request body must be application/json');
       await json(ctx, proceed);
+      return;
+    }
+    if (request?.multipart) {
+      if (!ctx.is('multipart/form-data')) throw new DomainError('unsupported_media_type', 'request body must be multipart/form-data');
+      const form = parseMultipart(ctx.get('content-type'), await readBytes(ctx.req, request.multipart.limitBytes));
+      const missing = Object.entries(request.multipart.files).filter(([name, file]) => file.required && !form.files[name]);
+      if (missing.length > 0) {
+        const errors = missing.map(([name]) => ({ in: 'body', path: name, message: 'is required (a file part)' }));
+        throw new DomainError('validation_failed', missing.map(([name]) => `${name}: is required (a file part)`).join('; '), { errors });
+      }
+      ctx.request.body = form.fields;
+      (ctx.request as { files?: MultipartForm['files'] }).files = form.files;
       return;
     }
     if (request?.raw) {

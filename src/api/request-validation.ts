@@ -46,7 +46,7 @@ export function compileRequestValidators(request: RouteRequestDefinition, where:
     }
   };
   const validators: RequestValidators = {};
-  const body = compile(bodyAjv, 'body', request.body);
+  const body = compile(bodyAjv, 'body', request.body ?? request.multipart?.fields);
   const query = compile(textAjv, 'query', request.query);
   const params = compile(textAjv, 'params', request.params);
   if (body) validators.body = body;

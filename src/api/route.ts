@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { Logger } from '../observability/logger';
+import type { UploadedFile } from './multipart';
 import { compileRequestValidators, type RequestValidators } from './request-validation';
 
 /** A JSON Schema (draft-07 keywords) as a plain object literal. */
@@ -29,7 +30,7 @@ export interface RouteTypes {
 /** The Koa context a handler sees: its body, query and params already validated (and query/params coerced). */
 export type RouteContext<T extends RouteTypes = RouteTypes> = ParameterizedContext<
   RequestState & { query: T['query'] } & Record<string, unknown>,
-  { params: T['params']; request: { body: T['body'] } }
+  { params: T['params']; request: { body: T['body']; files?: Readonly<Record<string, UploadedFile>> } }
 >;
 
 export interface ResponseDefinition {
@@ -61,6 +62,20 @@ export interface RouteRequestDefinition {
    * payloads). Excludes `body`.
    */
   raw?: RawBodyDefinition;
+  /** A multipart/form-data upload: text fields in `ctx.request.body`, files in `ctx.request.files`. Excludes `body` and `raw`. */
+  multipart?: MultipartBodyDefinition;
+}
+
+export interface MultipartBodyDefinition {
+  /** The text fields as an object schema of strings, validated like a JSON body. */
+  fields: JsonSchema;
+  /** The file fields by name; a required one that is missing is a validation error on that field. */
+  files: Record<string, { description: string; required?: boolean }>;
+  /**
+   * Largest body read, in place of the surface-wide BODY_LIMIT_BYTES (an upload is bigger than any
+   * JSON body); past it the answer is 413 and nothing has been stored.
+   */
+  limitBytes: number;
 }
 
 export interface RouteDefinition<T extends RouteTypes = RouteTypes> {
@@ -97,7 +112,8 @@ export interface Route {
 export function defineRoute<T extends RouteTypes = RouteTypes>(definition: RouteDefinition<T>): Route {
   const where = `${definition.method.toUpperCase()} ${definition.path}`;
   if (!definition.path.startsWith('/')) throw new Error(`route ${where}: path must start with "/"`);
-  if (definition.request?.body && definition.request.raw) throw new Error(`route ${where}: a body is either JSON (body) or raw text (raw), not both`);
+  const bodyKinds = (['body', 'raw', 'multipart'] as const).filter((kind) => definition.request?.[kind]);
+  if (bodyKinds.length > 1) throw new Error(`route ${where}: a body is either JSON (body) or raw text (raw) or a form (multipart), not ${bodyKinds.join(' and ')}`);
   if (definition.request?.raw && definition.request.raw.mediaTypes.length === 0) throw new Error(`route ${where}: raw.mediaTypes must list at least one type`);
   if (Object.keys(definition.responses).length === 0) throw new Error(`route ${where}: document at least one response`);
   return { definition: definition as RouteDefinition, validators: compileRequestValidators(definition.request ?? {}, where) };

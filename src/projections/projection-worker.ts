@@ -135,6 +135,8 @@ export class ProjectionWorker {
     });
     const close = () => void subscription.close();
     signal.addEventListener('abort', close, { once: true });
+    // An abort that came before the listener (during activation) would otherwise never close it.
+    if (signal.aborted) close();
     let position = from;
     try {
       for await (const batch of subscription) {

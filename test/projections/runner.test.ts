@@ -156,6 +156,18 @@ describe('projection runner', function () {
     assert.equal(report.tables[0]!.rebuilt.rows, 20);
   });
 
+  it('stops promptly whenever stop comes, even while a new version is being activated', async function () {
+    this.timeout(120_000);
+    await appendSamples(f.store, 'acct-a', [{ type: 'SampleAdded', amount: 1 }]);
+    for (let delayMs = 0; delayMs <= 300; delayMs += 15) {
+      const r = new ProjectionRunner({ store: f.store, knex: f.knex, projections: [streamStatsProjection({ version: 100 + delayMs })], logger: capturingLogger(), lockRetryMs: 20 });
+      await r.start();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const stopped = await Promise.race([r.stop().then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]);
+      assert.equal(stopped, true, `stop() hung when called ${delayMs} ms after start`);
+    }
+  });
+
   it('on a stopped runner, catchUp throws the failing batch error and keeps the checkpoint', async () => {
     const first = await appendSamples(f.store, 'x', [{ type: 'SampleAdded', amount: 1 }]);
     const sample = streamStatsProjection();

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { bootstrapAdministrator } from '../../src/commands/identity/bootstrap';
 import { bootstrapInterfaceConfigs } from '../../src/commands/configs/bootstrap';
+import { bootstrapRbac } from '../../src/commands/rbac/bootstrap';
 import { loadLiveConfigsAtStart } from '../../src/gateway/load-configs';
 import { createMetrics } from '../../src/observability/metrics';
 import type { Dependencies } from '../../src/runtime/dependencies';
@@ -57,6 +58,7 @@ export async function startTestService(label: string, env: Record<string, string
   const logger = pino({ level: 'silent' });
   const deps = await openDependencies(config, logger, { migrate: false });
   await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
+  await bootstrapRbac(deps, config.adminAccount);
   await bootstrapInterfaceConfigs(deps);
   const metrics = createMetrics({ processMetrics: false });
   const projector = await startProjector(deps, logger, metrics);

@@ -2,6 +2,8 @@ import { md5Hex } from '../../src/secrets/digest';
 import { startTestService, TEST_ADMIN, type TestService } from '../support/service';
 import { startFakeWechat, type FakeWechat } from './fake-wechat';
 import { COMPONENT, componentEnv, type Push } from './push';
+import { eventually } from '../support/eventually';
+export { eventually };
 
 export interface WxHarness {
   svc: TestService;
@@ -34,15 +36,4 @@ export async function startWxHarness(label: string, env: Record<string, string> 
       await wechat.close();
     },
   };
-}
-
-/** Polls until `check` holds (a background job's effect), or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

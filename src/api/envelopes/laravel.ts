@@ -32,17 +32,21 @@ const STATUSES: Record<FailureCode, number> = {
 const FIXED_MESSAGES: Partial<Record<FailureCode, string>> = {
   forbidden: '无权访问资源',
   malformed_request: '请求数据不是有效的JSON',
-  unsupported_media_type: '请使用JSON格式的请求数据',
+  unsupported_media_type: '请求数据的格式不受支持',
   payload_too_large: '请求数据过大',
   route_not_found: '接口不存在',
   method_not_allowed: '接口不支持该请求方法',
   internal: '服务器内部错误',
 };
 
+/** Exactly what Laravel's JsonResponse sends: the template's client compares the header as a whole. */
+const LARAVEL_JSON = 'application/json';
+
 export const laravelEnvelope: Envelope = {
   ok(ctx, data, extra) {
     ctx.status = typeof extra?.status === 'number' ? extra.status : 200;
     ctx.body = { status: 'ok', message: typeof extra?.message === 'string' ? extra.message : '', data: data ?? null, errors: null, code: 0 };
+    ctx.set('Content-Type', LARAVEL_JSON);
   },
   fail(ctx, failure) {
     ctx.status = STATUSES[failure.code];
@@ -51,6 +55,7 @@ export const laravelEnvelope: Envelope = {
     if (failure.code === 'rate_limited' && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
     const errors = failure.code === 'validation_failed' && failure.issues?.length ? issuesByField(failure.issues) : null;
     ctx.body = { status: 'error', message: FIXED_MESSAGES[failure.code] ?? failure.message, data: null, errors, code: 0 };
+    ctx.set('Content-Type', LARAVEL_JSON);
   },
   openapi: {
     success: (data) => reply({ const: 'ok' }, data ?? {}, { type: 'null' }),

@@ -4,7 +4,7 @@ import { authorizerAccessToken, componentAccessToken } from '../../commands/wxco
 import type { Dependencies } from '../../runtime/dependencies';
 import { callWechat, callWechatBinary, camelKeys, snakeKeys, uploadWechatMedia, WechatApiError, type WechatCall } from '../../wechat/client';
 import { defineRoute, type JsonSchema, type Route } from '../route';
-import { multipartFile, readBytes } from './multipart';
+import { multipartFile, readBytes } from '../multipart';
 
 const APPID = { type: 'string', pattern: '^wx[0-9a-zA-Z]{14,30}$' } as const;
 const appidQuery = (extra: Record<string, JsonSchema> = {}, required: string[] = []): JsonSchema => ({

@@ -19,6 +19,8 @@ export interface UserState {
   failures: number;
   lastFailureAt: number | null;
   lockedUntil: number | null;
+  /** WeCom membership from the directory sync; `disabledOnLeave`: leaving disabled the user, so rejoining enables them. */
+  wecom: { userId: string; departments: number[]; linked: boolean; disabledOnLeave: boolean } | null;
 }
 
 export type IdentityCommand =
@@ -58,6 +60,7 @@ export const initialUserState = (): UserState => ({
   failures: 0,
   lastFailureAt: null,
   lockedUntil: null,
+  wecom: null,
 });
 
 export function evolveUser(state: UserState, event: IdentityEvent): UserState {
@@ -84,6 +87,16 @@ export function evolveUser(state: UserState, event: IdentityEvent): UserState {
       return state.profile ? { ...state, profile: { ...state.profile, account: event.data.account } } : state;
     case 'UserWechatBound':
       return { ...state, unionId: event.data.unionId };
+    case 'UserWecomLinked':
+      return { ...state, wecom: { userId: event.data.wecomUserId, departments: event.data.departments, linked: true, disabledOnLeave: false } };
+    case 'UserWecomUnlinked':
+      return state.wecom ? { ...state, wecom: { ...state.wecom, linked: false, disabledOnLeave: !state.disabled } } : state;
+    case 'UserDepartmentsChanged':
+      return state.wecom ? { ...state, wecom: { ...state.wecom, departments: event.data.departments } } : state;
+    case 'UserProfileUpdated': {
+      const { name, mobile, email, headImg } = event.data;
+      return state.profile ? { ...state, profile: { ...state.profile, name, mobile, email, headImg } } : state;
+    }
   }
 }
 

@@ -31,7 +31,14 @@ export type IdentityEvent =
   /** A WeChat unionid now signs this user in; `previousUnionId` is the one it replaced (its claim is released). */
   | { type: 'UserWechatBound'; data: { userId: string; unionId: string; previousUnionId: string | null; at: string } }
   /** The sign-in name changed (the wxcomponent admin's `username`); the old name's claim is released. */
-  | { type: 'UserAccountRenamed'; data: { userId: string; account: string; previousAccount: string; at: string } };
+  | { type: 'UserAccountRenamed'; data: { userId: string; account: string; previousAccount: string; at: string } }
+  /** The user is (again) the WeCom member `wecomUserId` (directory sync, see commands/wecom). */
+  | { type: 'UserWecomLinked'; data: { userId: string; wecomUserId: string; departments: number[]; at: string } }
+  /** The member left WeCom (or was disabled there); a UserDisabled follows unless already disabled. */
+  | { type: 'UserWecomUnlinked'; data: { userId: string; wecomUserId: string; at: string } }
+  | { type: 'UserDepartmentsChanged'; data: { userId: string; departments: number[]; at: string } }
+  /** Name, mobile, email or head image changed at their source; changed mobile/email claims move with it. */
+  | { type: 'UserProfileUpdated'; data: { userId: string; name: string; mobile: string | null; email: string | null; headImg: string | null; at: string } };
 
 export type IdentityEventType = IdentityEvent['type'];
 
@@ -45,6 +52,10 @@ export const identityEventTypes: IdentityEventType[] = [
   'UserEnabled',
   'UserWechatBound',
   'UserAccountRenamed',
+  'UserWecomLinked',
+  'UserWecomUnlinked',
+  'UserDepartmentsChanged',
+  'UserProfileUpdated',
 ];
 
 export const userStream = (userId: string): string => `user-${userId}`;

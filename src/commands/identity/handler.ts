@@ -16,7 +16,7 @@ export interface IdentityDeps {
 }
 
 /** Bump the schema whenever UserState or evolveUser changes. */
-export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@2', every: 10 };
+export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@3', every: 10 };
 
 /** Unique values are compared case-insensitively where people expect it. */
 export const accountClaim = (account: string): UniqueClaim => ({ scope: 'account', value: account.trim().toLowerCase() });

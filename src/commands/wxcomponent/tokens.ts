@@ -26,6 +26,9 @@ export interface TokenDeps {
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000;
 const LOCK_MS = 15_000;
 
+/** The token cache needs only Redis and the sealing key (WeCom's client shares it). */
+type CacheDeps = Pick<TokenDeps, 'config' | 'redis'>;
+
 export const componentTokenKey = 'wx:component-token';
 export const authorizerTokenKey = (appid: string) => `wx:authorizer-token:${appid}`;
 
@@ -34,7 +37,7 @@ interface CachedToken {
   expiresAt: number;
 }
 
-export async function readCachedToken(deps: TokenDeps, key: string): Promise<CachedToken | null> {
+export async function readCachedToken(deps: CacheDeps, key: string): Promise<CachedToken | null> {
   const raw = await deps.redis.get(key);
   if (!raw) return null;
   try {
@@ -44,7 +47,7 @@ export async function readCachedToken(deps: TokenDeps, key: string): Promise<Cac
   }
 }
 
-export async function writeCachedToken(deps: TokenDeps, key: string, token: string, expiresAt: number): Promise<void> {
+export async function writeCachedToken(deps: CacheDeps, key: string, token: string, expiresAt: number): Promise<void> {
   const ttl = Math.max(1, expiresAt - Date.now());
   await deps.redis.set(key, seal(JSON.stringify({ token, expiresAt }), deps.config.dataKey), 'PX', ttl);
 }
@@ -55,7 +58,7 @@ const fresh = (t: CachedToken | null, aheadMs: number): t is CachedToken => t !=
  * Runs `refresh` only if the cached token is missing or due, holding `lock:<key>` meanwhile.
  * A caller that finds the lock taken waits for the holder's result instead of calling WeChat.
  */
-export async function refreshOnce(deps: TokenDeps, key: string, aheadMs: number, refresh: () => Promise<CachedToken>): Promise<{ token: CachedToken; refreshed: boolean }> {
+export async function refreshOnce(deps: CacheDeps, key: string, aheadMs: number, refresh: () => Promise<CachedToken>): Promise<{ token: CachedToken; refreshed: boolean }> {
   const deadline = Date.now() + LOCK_MS;
   for (;;) {
     const cached = await readCachedToken(deps, key);

@@ -17,6 +17,9 @@ export interface UserRow {
   roles: string[];
   disabled: boolean;
   union_id: string | null;
+  /** WeCom userid while the user is a member there (directory sync), and their WeCom department ids. */
+  wecom_userid: string | null;
+  departments: number[];
   failed_sign_ins: number;
   locked_until: string | null;
   last_sign_in_at: string | null;
@@ -45,6 +48,8 @@ function evolveRow(row: UserRow | null, recorded: UserEvent): UserRow | null {
       roles: d.roles,
       disabled: false,
       union_id: null,
+      wecom_userid: null,
+      departments: [],
       failed_sign_ins: 0,
       locked_until: null,
       last_sign_in_at: null,
@@ -71,6 +76,16 @@ function evolveRow(row: UserRow | null, recorded: UserEvent): UserRow | null {
       return touched({ ...row, account: event.data.account }, event.data.at);
     case 'UserWechatBound':
       return touched({ ...row, union_id: event.data.unionId }, event.data.at);
+    case 'UserWecomLinked':
+      return touched({ ...row, wecom_userid: event.data.wecomUserId, departments: event.data.departments }, event.data.at);
+    case 'UserWecomUnlinked':
+      return touched({ ...row, wecom_userid: null, departments: [] }, event.data.at);
+    case 'UserDepartmentsChanged':
+      return touched({ ...row, departments: event.data.departments }, event.data.at);
+    case 'UserProfileUpdated': {
+      const { name, mobile, email, headImg } = event.data;
+      return touched({ ...row, name, mobile, email, head_img: headImg }, event.data.at);
+    }
   }
 }
 
@@ -83,7 +98,7 @@ const usersFold: RowFold<UserRow, UserEvent> = {
 
 export const usersProjection: Projection = {
   name: 'users',
-  version: 2,
+  version: 3,
   eventTypes: identityEventTypes,
   tables: {
     users: `
@@ -98,6 +113,8 @@ export const usersProjection: Projection = {
       roles jsonb not null,
       disabled boolean not null,
       union_id text,
+      wecom_userid text,
+      departments jsonb not null,
       failed_sign_ins integer not null,
       locked_until text,
       last_sign_in_at text,

@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import type { JsonSchema, RouteContext } from '../route';
+
+/** Laravel's `paginate()` default. */
+export const PER_PAGE = 15;
+
+export const pageQuerySchema = {
+  page: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1, description: 'Page number, from 1' },
+} as const;
+
+/** The shape `LengthAwarePaginator::toArray()` gives. */
+export function paginatorSchema(item: JsonSchema): JsonSchema {
+  const nullableInt = { type: ['integer', 'null'] };
+  const nullableUrl = { type: ['string', 'null'] };
+  return {
+    type: 'object',
+    required: ['total', 'per_page', 'current_page', 'last_page', 'next_page_url', 'prev_page_url', 'from', 'to', 'data'],
+    properties: {
+      total: { type: 'integer' },
+      per_page: { type: 'integer' },
+      current_page: { type: 'integer' },
+      last_page: { type: 'integer' },
+      next_page_url: nullableUrl,
+      prev_page_url: nullableUrl,
+      from: nullableInt,
+      to: nullableInt,
+      data: { type: 'array', items: item },
+    },
+  };
+}
+
+/**
+ * One page of `query` (already filtered, not yet ordered or limited) in the paginator shape. The
+ * page links repeat the other query parameters, so following them keeps the filter.
+ */
+export async function paginate<Row>(
+  ctx: RouteContext,
+  query: Knex.QueryBuilder,
+  options: { page: number; orderBy: { column: string; order: 'asc' | 'desc' }[]; map: (row: Record<string, unknown>) => Row },
+) {
+  const { page, orderBy, map } = options;
+  const [{ count }] = (await query.clone().clearSelect().count({ count: '*' })) as [{ count: string | number }];
+  const total = Number(count);
+  const rows = (await query.clone().orderBy(orderBy).limit(PER_PAGE).offset((page - 1) * PER_PAGE)) as Record<string, unknown>[];
+  const lastPage = Math.max(1, Math.ceil(total / PER_PAGE));
+  const from = rows.length ? (page - 1) * PER_PAGE + 1 : null;
+  return {
+    total,
+    per_page: PER_PAGE,
+    current_page: page,
+    last_page: lastPage,
+    next_page_url: page < lastPage ? pageUrl(ctx, page + 1) : null,
+    prev_page_url: page > 1 ? pageUrl(ctx, page - 1) : null,
+    from,
+    to: from === null ? null : from + rows.length - 1,
+    data: rows.map(map),
+  };
+}
+
+function pageUrl(ctx: RouteContext, page: number): string {
+  const params = new URLSearchParams(ctx.querystring);
+  params.set('page', String(page));
+  return `${ctx.protocol}://${ctx.host}${ctx.path}?${params.toString()}`;
+}
+
+/** `2017-03-14 20:42:26`, China Standard Time, as the template's MySQL timestamps read. */
+export function laravelTime(iso: unknown): string | null {
+  if (typeof iso !== 'string') return null;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return null;
+  return new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** A LIKE pattern matching `text` anywhere, with the wildcards in it taken literally. */
+export const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,0 +1,34 @@
+import type { EventStore } from '../../eventstore/port';
+import { UniqueClaimConflictError } from '../../eventstore/errors';
+import { DomainError } from '../domain-error';
+import { accountClaim } from '../identity/handler';
+import { systemMetadata } from '../system-metadata';
+import { PERMISSIONS, type RoleFields } from './events';
+import { createRole, grantInitialRoles, type RbacDeps } from './handler';
+
+/** The template's seeded roles and the permissions its migrations attach to them. */
+export const BUILTIN_ROLES: RoleFields[] = [
+  { name: 'suadmin', displayName: '超级管理员', description: 'suadmin', perms: [...PERMISSIONS] },
+  { name: 'admin', displayName: '管理员', description: 'admin', perms: [...PERMISSIONS] },
+  { name: 'user', displayName: '普通用户', description: 'user', perms: ['/qrlogin/*'] },
+];
+
+/**
+ * On first start: the built-in roles, and suadmin for the bootstrap administrator if they never
+ * had roles. Idempotent and safe when several processes start at once (fixed ids, name claims).
+ */
+export async function bootstrapRbac(deps: RbacDeps & { store: EventStore }, adminAccount: string): Promise<{ createdRoles: number; adminGranted: boolean }> {
+  const metadata = systemMetadata('bootstrap');
+  let createdRoles = 0;
+  for (const fields of BUILTIN_ROLES) {
+    try {
+      await createRole(deps, fields, metadata, { builtin: true });
+      createdRoles++;
+    } catch (err) {
+      if (!(err instanceof UniqueClaimConflictError || (err instanceof DomainError && err.code === 'already_exists'))) throw err;
+    }
+  }
+  const owner = await deps.store.claimOwner(accountClaim(adminAccount));
+  const adminGranted = owner?.startsWith('user-') ? await grantInitialRoles(deps, owner.slice('user-'.length), ['suadmin'], metadata) : false;
+  return { createdRoles, adminGranted };
+}
