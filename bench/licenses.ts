@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { checkQuery } from '../src/api/bitanswer/log-query';
 import { readLogPage } from '../src/api/bitanswer/logs-routes';
-import { EXPIRY_QUEUE, expiryJobId } from '../src/commands/licenses/expiry';
+import { EXPIRY_QUEUE, scheduleExpiry } from '../src/commands/licenses/expiry';
 import { issueLicense, loginSession, type LicenseDeps } from '../src/commands/licenses/handler';
 import { licenseJobs } from '../src/commands/licenses/jobs';
 import { licenseStream, type LicenseEvent } from '../src/commands/licenses/events';
@@ -74,7 +74,7 @@ async function benchLogins(deps: LicenseDeps, seconds: number) {
 async function benchExpiryLag(deps: LicenseDeps, knex: Knex, config: { redisUrl: string; redisPrefix: string }) {
   const perSn = 100;
   const deadline = Date.now() + 15_000;
-  const jobs: Array<{ name: string; data: { sn: string; sessionId: string }; opts: { jobId: string; delay: number; removeOnComplete: boolean } }> = [];
+  let total = 0;
   for (let s = 0; s < 100; s++) {
     const { sn } = await issueLicense(deps, { licenseType: 'CLOUD', seats: perSn, validFrom: new Date(), validUntil: new Date(Date.now() + 86_400_000), disabled: false, heartbeatSeconds: 1, sessionTimeoutSeconds: 1 }, systemMetadata('bench'));
     const events: LicenseEvent[] = [];
@@ -82,11 +82,12 @@ async function benchExpiryLag(deps: LicenseDeps, knex: Knex, config: { redisUrl:
       const sessionId = randomUUID().replace(/-/g, '');
       const client = { machineId: `m${k}`, fkMidId: k + 1, clientVersion: '1', loginName: null, fkUserNameId: 0, userId: 0, uid: 0, loginIp: null };
       events.push({ type: 'LicenseSessionStarted', data: { ...client, sn, sessionId, kind: 'login', priority: 0, seat: k, startedAt: new Date().toISOString(), deadline: new Date(deadline).toISOString() } });
-      jobs.push({ name: 'expire', data: { sn, sessionId }, opts: { jobId: expiryJobId(sessionId), delay: deadline - Date.now(), removeOnComplete: true } });
+      total++;
     }
     await deps.store.appendToStream(licenseStream(sn), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: systemMetadata('bench') })), { expectedRevision: 0 });
+    // What the login path schedules: sessions of one SN due in one second share a job.
+    await scheduleExpiry(deps.queues, sn, deadline);
   }
-  for (let i = 0; i < jobs.length; i += 1000) await deps.queues.get(EXPIRY_QUEUE).addBulk(jobs.slice(i, i + 1000));
   const logger = pino({ level: 'silent' });
   const host = createWorkerHost({
     connection: () => createRedis(config.redisUrl, { forBullmq: true, name: 'bench-workers' }),
@@ -96,7 +97,6 @@ async function benchExpiryLag(deps: LicenseDeps, knex: Knex, config: { redisUrl:
   });
   host.start();
   try {
-    const total = jobs.length;
     const give = Date.now() + 60_000;
     let ended = 0;
     while (Date.now() < give) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EXPIRY_QUEUE, expiryJobId } from '../../src/commands/licenses/expiry';
+import { EXPIRY_QUEUE, expiryJobId, expirySecond } from '../../src/commands/licenses/expiry';
 import { expireOverdue } from '../../src/commands/licenses/handler';
 import { runExpiry } from '../../src/commands/licenses/jobs';
 import { systemMetadata } from '../../src/commands/system-metadata';
@@ -43,7 +43,7 @@ describe('license session expiry by the workers (BullMQ)', function () {
     assert.equal(await c.live(sn), 0);
   });
 
-  it('given heartbeats, the deadline moves (the job with it) and the session ends only after they stop', async () => {
+  it('given heartbeats, the deadline moves and the session ends only after they stop; heartbeats add no jobs', async () => {
     const sn = await c.issue({ heartbeatSeconds: 1, sessionTimeoutSeconds: 2 });
     const login = await c.login(sn, 'beating');
     const first = Date.parse(login.body.expiresAt);
@@ -52,11 +52,20 @@ describe('license session expiry by the workers (BullMQ)', function () {
       assert.equal((await c.call('heartbeat', sn, login.body.sessionId)).status, 200);
     }
     assert.ok(Date.now() > first + 500, 'alive past its first deadline');
-    const job = await svc.deps.queues.get(EXPIRY_QUEUE).getJob(expiryJobId(login.body.sessionId));
-    assert.ok(job && (await job.isDelayed()), 'the one job per session is still waiting');
+    const delayed = (await svc.deps.queues.get(EXPIRY_QUEUE).getDelayed()).filter((j) => j.data.sn === sn);
+    assert.ok(delayed.length <= 1, `${delayed.length} jobs wait for one session: heartbeats must not pile them up`);
     const row = await endedRow(sn, 'beating', 10_000);
     assert.equal(row.status, 'timeout');
     assert.equal(row.cmd_exe_num, 4);
+  });
+
+  it('given 20 sessions of one SN logged in together, they share one job per deadline second and all end as timeout', async () => {
+    const sn = await c.issue({ seats: 20, heartbeatSeconds: 1, sessionTimeoutSeconds: 2 });
+    const logins = await Promise.all(Array.from({ length: 20 }, (_, i) => c.login(sn, `crowd-${i}`)));
+    const seconds = new Set(logins.map((l) => expirySecond(Date.parse(l.body.expiresAt))));
+    const jobs = (await svc.deps.queues.get(EXPIRY_QUEUE).getDelayed()).filter((j) => j.data.sn === sn);
+    assert.deepEqual(jobs.map((j) => j.data.second).sort(), [...seconds].sort());
+    for (let i = 0; i < 20; i++) assert.equal((await endedRow(sn, `crowd-${i}`, 10_000)).status, 'timeout');
   });
 
   it('given a checkout until 2 s from now, it is checked in automatically (autoCheckin) within a few seconds of its end', async () => {
@@ -72,8 +81,10 @@ describe('license session expiry by the workers (BullMQ)', function () {
     const sn = await c.issue({ heartbeatSeconds: 1, sessionTimeoutSeconds: 2 });
     const login = await c.login(sn, 'orphan');
     const queue = svc.deps.queues.get(EXPIRY_QUEUE);
-    await queue.remove(expiryJobId(login.body.sessionId));
-    assert.equal(await queue.getJob(expiryJobId(login.body.sessionId)), undefined);
+    const jobId = expiryJobId(sn, expirySecond(Date.parse(login.body.expiresAt)));
+    assert.ok(await queue.getJob(jobId), 'the job was there');
+    await queue.remove(jobId);
+    assert.equal(await queue.getJob(jobId), undefined);
     const row = await endedRow(sn, 'orphan', 10_000);
     assert.equal(row.status, 'timeout');
   });
@@ -84,7 +95,7 @@ describe('license session expiry by the workers (BullMQ)', function () {
     await endedRow(sn, 'twice', 10_000);
     const before = await c.eventCount();
     const deps = { store: svc.deps.store, snapshots: svc.deps.snapshots, queues: svc.deps.queues };
-    const job = { id: 'again', data: { sn, sessionId: login.body.sessionId }, moveToDelayed: async () => assert.fail('must not wait') };
+    const job = { id: 'again', data: { sn, second: expirySecond(Date.parse(login.body.expiresAt)) }, moveToDelayed: async () => assert.fail('must not wait') };
     assert.equal(await runExpiry(deps, job, undefined), 0);
     assert.deepEqual(await expireOverdue(deps, sn, systemMetadata('test')), []);
     assert.equal(await c.eventCount(), before);

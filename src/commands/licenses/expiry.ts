@@ -1,35 +1,27 @@
 import type { JobQueues } from '../../runtime/queues';
 
 /**
- * One delayed BullMQ job per session, id `expire-<sessionId>`, due at the session's deadline. A
- * heartbeat moves that same job later; a job that still fires early (the heartbeat raced it) moves
- * itself. A periodic sweep over the logs read model catches sessions whose job was lost.
+ * One delayed BullMQ job per SN and deadline second, id `expire-<sn>-<second>`, due at that
+ * second's end. Sessions of one SN falling due together share it (10,000 sessions on 100 SNs timing
+ * out at once are 100 jobs, not 10,000), and the job ends every overdue session of its SN in one
+ * append. A heartbeat only moves a deadline later, so it schedules nothing: the job at the old
+ * deadline finds the session alive and re-arms for the SN's next deadline. A periodic sweep over
+ * the logs read model catches anything a lost job missed.
  */
 export const EXPIRY_QUEUE = 'license-expiry';
 
 export interface ExpiryJob {
   sn: string;
-  sessionId: string;
+  /** The whole second (epoch seconds) this job stands for; it runs once that second has passed. */
+  second: number;
 }
 
-export const expiryJobId = (sessionId: string): string => `expire-${sessionId}`;
+/** The job that ends the sessions of `sn` due at `deadlineMs`: the deadline rounded up to a whole second. */
+export const expirySecond = (deadlineMs: number): number => Math.ceil(deadlineMs / 1000);
+export const expiryJobId = (sn: string, second: number): string => `expire-${sn}-${second}`;
 
-/** `moved`: the session already has a job (a heartbeat), so move it rather than add one. */
-export async function scheduleExpiry(queues: JobQueues, sn: string, sessionId: string, deadline: number, moved: boolean, now = Date.now()): Promise<void> {
-  const delay = Math.max(0, deadline - now);
-  const existing = moved ? await queues.get(EXPIRY_QUEUE).getJob(expiryJobId(sessionId)) : undefined;
-  if (existing) {
-    // Only a waiting delayed job can be moved; an active one re-checks the deadline itself.
-    await existing.changeDelay(delay).catch(() => undefined);
-    return;
-  }
-  await queues.add<ExpiryJob>(EXPIRY_QUEUE, 'expire', { sn, sessionId }, { jobId: expiryJobId(sessionId), delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
-}
-
-/** The session ended some other way: its job would find nothing to do, so drop it. */
-export async function forgetExpiry(queues: JobQueues, sessionId: string): Promise<void> {
-  await queues
-    .get(EXPIRY_QUEUE)
-    .remove(expiryJobId(sessionId))
-    .catch(() => undefined);
+/** Idempotent: sessions due in the same second of the same SN add the job once. */
+export async function scheduleExpiry(queues: JobQueues, sn: string, deadlineMs: number, now = Date.now()): Promise<void> {
+  const second = expirySecond(deadlineMs);
+  await queues.add<ExpiryJob>(EXPIRY_QUEUE, 'expire', { sn, second }, { jobId: expiryJobId(sn, second), delay: Math.max(0, second * 1000 - now), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
 }

@@ -5,7 +5,7 @@ import { handleCommand, loadState } from '../handle';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { licenseDecider, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
 import { licenseStream, type LicenseEvent } from './events';
-import { forgetExpiry, scheduleExpiry } from './expiry';
+import { expirySecond, scheduleExpiry } from './expiry';
 
 export interface LicenseDeps {
   store: EventStore;
@@ -33,14 +33,9 @@ function run(deps: LicenseDeps, sn: string, command: LicenseCommand, metadata: E
 
 /** After a successful append: a delayed expiry job for every started session, none for ended ones. */
 async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): Promise<void> {
-  await Promise.all(
-    events.map((e) => {
-      if (e.type === 'LicenseSessionStarted' || e.type === 'LicenseSessionHeartbeat') {
-        return scheduleExpiry(deps.queues, sn, e.data.sessionId, Date.parse(e.data.deadline), e.type === 'LicenseSessionHeartbeat');
-      }
-      return e.type === 'LicenseSessionEnded' ? forgetExpiry(deps.queues, e.data.sessionId) : undefined;
-    }),
-  );
+  // Heartbeats only push deadlines later, and the job at the earlier one re-arms itself: only a new session needs a job.
+  const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expirySecond(Date.parse(e.data.deadline))] : [])));
+  await Promise.all([...due].map((second) => scheduleExpiry(deps.queues, sn, second * 1000)));
 }
 
 /** The IssueLicense command without what the handler supplies (the SN and the clock). */

@@ -4,7 +4,7 @@ import type { JobDefinition } from '../../../workers/host';
 import type { Dependencies } from '../../runtime/dependencies';
 import { serializedPerKey } from '../stream-queue';
 import { systemMetadata } from '../system-metadata';
-import { EXPIRY_QUEUE, type ExpiryJob } from './expiry';
+import { EXPIRY_QUEUE, expirySecond, scheduleExpiry, type ExpiryJob } from './expiry';
 import { expireOverdue, loadLicense, type LicenseDeps } from './handler';
 
 type ExpiryQueueJob = ExpiryJob | { sweep: true };
@@ -14,38 +14,23 @@ const SWEEP_BATCH = 2_000;
 const SWEEP_PARALLEL = 16;
 
 /**
- * Sessions this process has just ended. An ending is final, so a job finding its session here is
- * done without reading the stream: when many sessions of one SN fall due together, the first job
- * ends them all in one append and the others, already fetched by the worker, cost nothing.
+ * The job of one SN and second: once that second has passed, ends every overdue session of the SN
+ * in one append, then re-arms for the SN's next deadline (a heartbeat moved it, or a later login
+ * is due). Running it again finds nothing overdue and the next job already there: idempotent.
  */
-const recentlyEnded = new Map<string, number>();
-const REMEMBER_MS = 60_000;
-const REMEMBER_MAX = 200_000;
-
-function remember(sessionIds: readonly string[], now: number): void {
-  for (const id of sessionIds) recentlyEnded.set(id, now);
-  for (const [id, at] of recentlyEnded) {
-    if (recentlyEnded.size <= REMEMBER_MAX && at > now - REMEMBER_MS) break;
-    recentlyEnded.delete(id);
-  }
-}
-
-/** One session's job: ends it (with every other overdue session of its SN) once its deadline has passed. */
 export async function runExpiry(deps: LicenseDeps, job: Pick<Job<ExpiryJob>, 'data' | 'id' | 'moveToDelayed'>, token: string | undefined, now = Date.now()): Promise<number> {
-  const { sn, sessionId } = job.data;
-  if (recentlyEnded.has(sessionId)) return 0;
-  // Jobs of one SN run one at a time here, so the first ends the batch and the rest find it done.
+  const { sn, second } = job.data;
+  if (now < second * 1000) {
+    // Another process's clock ran ahead of ours: wait for the second to pass here too.
+    await job.moveToDelayed(second * 1000, token);
+    throw new DelayedError();
+  }
+  // Jobs of one SN run one at a time here, so a second job finds the first one's work done.
   return serializedPerKey(`expiry-${sn}`, async () => {
-    if (recentlyEnded.has(sessionId)) return 0;
-    const session = (await loadLicense(deps, sn)).sessions[sessionId];
-    if (!session) return 0;
-    if (session.deadline > now) {
-      // A heartbeat moved the deadline after this job was due: wait again for the new one.
-      await job.moveToDelayed(session.deadline, token);
-      throw new DelayedError();
-    }
     const ended = await expireOverdue(deps, sn, systemMetadata('license-expiry', job.id ?? null));
-    remember(ended, Date.now());
+    const live = Object.values((await loadLicense(deps, sn)).sessions);
+    const next = Math.min(...live.map((s) => s.deadline));
+    if (Number.isFinite(next) && expirySecond(next) !== second) await scheduleExpiry(deps.queues, sn, next);
     return ended.length;
   });
 }
@@ -67,10 +52,7 @@ export async function sweepOverdue(deps: LicenseDeps & { knex: Knex }, now = new
   let ended = 0;
   for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
     const batches = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map((r) => expireOverdue(deps, r.sn, systemMetadata('license-sweep'))));
-    for (const ids of batches) {
-      remember(ids, Date.now());
-      ended += ids.length;
-    }
+    for (const ids of batches) ended += ids.length;
   }
   return ended;
 }

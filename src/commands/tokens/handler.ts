@@ -88,9 +88,11 @@ export interface SignInRequest {
  * disabled check), then a token is issued.
  */
 export async function signInWithSignature(deps: TokenDeps, request: SignInRequest, metadata: EventMetadata): Promise<TokenPackage> {
-  const [app, userId] = await Promise.all([requireApp(deps, request.appId), findUserIdByLogin(deps.store, request.account)]);
+  const app = await requireApp(deps, request.appId);
+  // A good signature names its user; only a bad one needs the login looked up, to count the failure there.
+  const owner = await consumeSignature(deps.redis, request.signature, request.account);
+  const userId = owner ?? (await findUserIdByLogin(deps.store, request.account));
   if (!userId) throw new DomainError('invalid_credentials', '账号或签名错误');
-  const owner = await consumeSignature(deps.redis, request.signature);
   const user = await signInWithCheckedProof(deps, userId, owner === userId, 'insight', metadata).catch(insightSignInRefusal);
   return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'password' }, metadata);
 }

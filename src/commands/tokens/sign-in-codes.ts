@@ -39,7 +39,7 @@ export async function issuePasswordCode(deps: CodeDeps, account: string): Promis
   } catch {
     return code; // sealed under another key: the sign-in fails like a wrong password
   }
-  await deps.redis.set(signatureKey(signatureFor(account, passwordMd5, code)), userId, 'EX', deps.codeTtlSeconds);
+  await deps.redis.set(signatureKey(signatureFor(account, passwordMd5, code)), signatureOwner(userId, account), 'EX', deps.codeTtlSeconds);
   return code;
 }
 
@@ -56,16 +56,25 @@ export async function issueSmsCode(deps: CodeDeps, mobile: string): Promise<stri
   const owner = await deps.store.claimOwner(mobileClaim(mobile));
   const ttl = deps.smsCodeTtlSeconds;
   const pipeline = deps.redis.multi().set(smsKey(mobile), md5Hex(smsCode), 'EX', ttl);
-  if (owner?.startsWith('user-')) pipeline.set(signatureKey(signatureFor(mobile, md5Hex(smsCode), code)), owner.slice('user-'.length), 'EX', ttl);
+  if (owner?.startsWith('user-')) pipeline.set(signatureKey(signatureFor(mobile, md5Hex(smsCode), code)), signatureOwner(owner.slice('user-'.length), mobile), 'EX', ttl);
   await pipeline.exec();
   await deps.sendSms(mobile, smsCode, ttl);
   return code;
 }
 
-/** Consumes a signature: the user it was issued for, or null (unknown, used, or expired). */
-export async function consumeSignature(redis: Redis, signature: string): Promise<string | null> {
+/** What a signature is kept with: the user it was issued for and the login it was issued to. */
+const signatureOwner = (userId: string, login: string): string => `${userId}:${login.trim().toLowerCase()}`;
+
+/**
+ * Consumes a signature: the user it was issued for, when it was issued to this very login; else
+ * null (unknown, used, expired, or another login's). The sign-in then needs no lookup of the login.
+ */
+export async function consumeSignature(redis: Redis, signature: string, login: string): Promise<string | null> {
   if (!/^[0-9a-fA-F]{32}$/.test(signature)) return null;
-  return redis.getdel(signatureKey(signature));
+  const stored = await redis.getdel(signatureKey(signature));
+  const colon = stored?.indexOf(':') ?? -1;
+  if (!stored || colon < 0) return null;
+  return stored.slice(colon + 1) === login.trim().toLowerCase() ? stored.slice(0, colon) : null;
 }
 
 /** Consumes the SMS code sent to a mobile, right or wrong, so it cannot be guessed at. */
