@@ -124,6 +124,18 @@ describe('Laravel /api: sign-in, JWT and logout', function () {
       assert.equal((await svc.request('POST', '/api/logout', { headers: first.headers })).status, 401);
     });
 
+    it('given a user disabled through /v1, their live token is refused (403) on the very next request, and works again once enabled', async () => {
+      const user = await createLaravelUser(svc, 'to-be-disabled');
+      assert.equal((await svc.request('GET', '/api/limits', { headers: user.headers })).status, 200);
+      const v1 = { authorization: `Bearer ${await svc.adminToken()}` };
+      assert.equal((await svc.request('POST', `/v1/users/${user.userId}/disable`, { headers: v1 })).status, 204);
+      const refused = await svc.request('GET', '/api/limits', { headers: user.headers });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.message, '账号已被禁用');
+      assert.equal((await svc.request('POST', `/v1/users/${user.userId}/enable`, { headers: v1 })).status, 204);
+      assert.equal((await svc.request('GET', '/api/limits', { headers: user.headers })).status, 200);
+    });
+
     it('still refuses a logged-out token when Redis lost the session (rebuilt from its stream once)', async () => {
       const session = await laravelLogin(svc, TEST_ADMIN.account, TEST_ADMIN.password);
       const jti = JSON.parse(Buffer.from(session.token.split('.')[1]!, 'base64url').toString('utf8')).jti as string;

@@ -10,6 +10,8 @@ import { rebuildAccess } from '../../commands/rbac/handler';
 import { systemMetadata } from '../../commands/system-metadata';
 import type { EventMetadata } from '../../eventstore/port';
 import type { Dependencies } from '../../runtime/dependencies';
+import { readUserDisabled } from '../../commands/tokens/token-cache';
+import { rebuildUserStatus } from '../../commands/tokens/verification';
 import { JwtError, signJwt, verifyJwt } from '../../secrets/jwt';
 import type { RouteContext } from '../route';
 import type { SecurityScheme } from '../surface';
@@ -76,8 +78,8 @@ export function permissionFor(path: string): string | null {
 
 /**
  * `Authorization: Bearer <jwt>`: HS256 with JWT_SECRET only; then one Redis round trip for the
- * session (logout), the RBAC generation and the caller's cached access; then the path's
- * permission. Any failure is refused before the body is read, so nothing is written.
+ * session (logout), the user's status (disabled), the RBAC generation and the caller's cached
+ * access; then the path's permission. Any failure is refused before the body is read, so nothing is written.
  */
 export function laravelBearerScheme(deps: SessionDependencies): SecurityScheme {
   return {
@@ -96,13 +98,19 @@ export function laravelBearerScheme(deps: SessionDependencies): SecurityScheme {
         if (err instanceof JwtError && err.reason === 'expired') throw new DomainError('token_expired', '登录已过期，请重新登录');
         throw new DomainError('unauthenticated', '无效的凭证');
       }
-      const [session, generation, cached] = await deps.redis.mget(sessionKey(sessionId), generationKey, accessKey(userId));
+      // Auto-pipelined: one round trip for both.
+      const [[session, generation, cached], disabled] = await Promise.all([
+        deps.redis.mget(sessionKey(sessionId), generationKey, accessKey(userId)),
+        readUserDisabled(deps.redis, userId),
+      ]);
       let status = parseSessionValue(session ?? null);
       if (status === null) {
         const state = await rebuildSession(deps, sessionId);
         status = state.status === 'live' && state.userId === userId ? 'live' : 'ended';
       }
       if (status !== 'live') throw new DomainError('unauthenticated', '登录已失效，请重新登录');
+      // Disabling a user ends every session of theirs at once, not when the JWT runs out.
+      if (disabled ?? (await rebuildUserStatus(deps, userId))) throw new DomainError('account_disabled', '账号已被禁用');
       const access = parseAccess(cached ?? null, generation ?? null) ?? (await rebuildAccess(deps, userId, generation ?? null));
       ctx.state.laravel = { userId, sessionId, access } satisfies LaravelPrincipal;
       const needed = permissionFor(ctx.path.slice(LARAVEL_PREFIX.length));

@@ -1,8 +1,8 @@
 import type { JobQueues } from '../../runtime/queues';
 
 /**
- * One delayed BullMQ job per SN and deadline second, id `expire-<sn>-<second>`, due at that
- * second's end. Sessions of one SN falling due together share it (10,000 sessions on 100 SNs timing
+ * One delayed BullMQ job per SN and deadline slot (a quarter second), id `expire-<sn>-<dueAt>`,
+ * due at the slot's end. Sessions of one SN falling due together share it (10,000 sessions on 100 SNs timing
  * out at once are 100 jobs, not 10,000), and the job ends every overdue session of its SN in one
  * append. A heartbeat only moves a deadline later, so it schedules nothing: the job at the old
  * deadline finds the session alive and re-arms for the SN's next deadline. A periodic sweep over
@@ -12,16 +12,19 @@ export const EXPIRY_QUEUE = 'license-expiry';
 
 export interface ExpiryJob {
   sn: string;
-  /** The whole second (epoch seconds) this job stands for; it runs once that second has passed. */
-  second: number;
+  /** The end of the slot this job stands for (epoch ms); it runs once that moment has passed. */
+  dueAt: number;
 }
 
-/** The job that ends the sessions of `sn` due at `deadlineMs`: the deadline rounded up to a whole second. */
-export const expirySecond = (deadlineMs: number): number => Math.ceil(deadlineMs / 1000);
-export const expiryJobId = (sn: string, second: number): string => `expire-${sn}-${second}`;
+/** Short enough to add little lag, long enough that a burst of logins on one SN shares a job. */
+const SLOT_MS = 250;
 
-/** Idempotent: sessions due in the same second of the same SN add the job once. */
+/** The slot end a deadline falls into: the moment the job for it runs. */
+export const expiryDueAt = (deadlineMs: number): number => Math.ceil(deadlineMs / SLOT_MS) * SLOT_MS;
+export const expiryJobId = (sn: string, dueAt: number): string => `expire-${sn}-${dueAt}`;
+
+/** Idempotent: sessions of one SN due in the same slot add the job once. */
 export async function scheduleExpiry(queues: JobQueues, sn: string, deadlineMs: number, now = Date.now()): Promise<void> {
-  const second = expirySecond(deadlineMs);
-  await queues.add<ExpiryJob>(EXPIRY_QUEUE, 'expire', { sn, second }, { jobId: expiryJobId(sn, second), delay: Math.max(0, second * 1000 - now), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
+  const dueAt = expiryDueAt(deadlineMs);
+  await queues.add<ExpiryJob>(EXPIRY_QUEUE, 'expire', { sn, dueAt }, { jobId: expiryJobId(sn, dueAt), delay: Math.max(0, dueAt - now), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
 }

@@ -5,7 +5,7 @@ import { handleCommand, loadState } from '../handle';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { licenseDecider, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
 import { licenseStream, type LicenseEvent } from './events';
-import { expirySecond, scheduleExpiry } from './expiry';
+import { expiryDueAt, scheduleExpiry } from './expiry';
 
 export interface LicenseDeps {
   store: EventStore;
@@ -34,8 +34,8 @@ function run(deps: LicenseDeps, sn: string, command: LicenseCommand, metadata: E
 /** After a successful append: a delayed expiry job for every started session, none for ended ones. */
 async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): Promise<void> {
   // Heartbeats only push deadlines later, and the job at the earlier one re-arms itself: only a new session needs a job.
-  const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expirySecond(Date.parse(e.data.deadline))] : [])));
-  await Promise.all([...due].map((second) => scheduleExpiry(deps.queues, sn, second * 1000)));
+  const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expiryDueAt(Date.parse(e.data.deadline))] : [])));
+  await Promise.all([...due].map((dueAt) => scheduleExpiry(deps.queues, sn, dueAt)));
 }
 
 /** The IssueLicense command without what the handler supplies (the SN and the clock). */

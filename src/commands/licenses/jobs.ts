@@ -4,7 +4,7 @@ import type { JobDefinition } from '../../../workers/host';
 import type { Dependencies } from '../../runtime/dependencies';
 import { serializedPerKey } from '../stream-queue';
 import { systemMetadata } from '../system-metadata';
-import { EXPIRY_QUEUE, expirySecond, scheduleExpiry, type ExpiryJob } from './expiry';
+import { EXPIRY_QUEUE, expiryDueAt, scheduleExpiry, type ExpiryJob } from './expiry';
 import { expireOverdue, loadLicense, type LicenseDeps } from './handler';
 
 type ExpiryQueueJob = ExpiryJob | { sweep: true };
@@ -14,15 +14,15 @@ const SWEEP_BATCH = 2_000;
 const SWEEP_PARALLEL = 16;
 
 /**
- * The job of one SN and second: once that second has passed, ends every overdue session of the SN
+ * The job of one SN and slot: once its moment has passed, ends every overdue session of the SN
  * in one append, then re-arms for the SN's next deadline (a heartbeat moved it, or a later login
  * is due). Running it again finds nothing overdue and the next job already there: idempotent.
  */
 export async function runExpiry(deps: LicenseDeps, job: Pick<Job<ExpiryJob>, 'data' | 'id' | 'moveToDelayed'>, token: string | undefined, now = Date.now()): Promise<number> {
-  const { sn, second } = job.data;
-  if (now < second * 1000) {
-    // Another process's clock ran ahead of ours: wait for the second to pass here too.
-    await job.moveToDelayed(second * 1000, token);
+  const { sn, dueAt } = job.data;
+  if (now < dueAt) {
+    // Another process's clock ran ahead of ours: wait for the moment to pass here too.
+    await job.moveToDelayed(dueAt, token);
     throw new DelayedError();
   }
   // Jobs of one SN run one at a time here, so a second job finds the first one's work done.
@@ -30,7 +30,7 @@ export async function runExpiry(deps: LicenseDeps, job: Pick<Job<ExpiryJob>, 'da
     const ended = await expireOverdue(deps, sn, systemMetadata('license-expiry', job.id ?? null));
     const live = Object.values((await loadLicense(deps, sn)).sessions);
     const next = Math.min(...live.map((s) => s.deadline));
-    if (Number.isFinite(next) && expirySecond(next) !== second) await scheduleExpiry(deps.queues, sn, next);
+    if (Number.isFinite(next) && expiryDueAt(next) !== dueAt) await scheduleExpiry(deps.queues, sn, next);
     return ended.length;
   });
 }

@@ -123,6 +123,12 @@ export async function storeUserStatus(redis: Redis, userId: string, revision: nu
   await redis.eval(STORE_USER, 1, userKey(userId), String(revision), disabled ? '1' : '0', String(USER_STATUS_TTL_MS));
 }
 
+/** The user's status as written through by the command side: null when Redis does not have it. */
+export async function readUserDisabled(redis: Redis, userId: string): Promise<boolean | null> {
+  const value = await redis.hget(userKey(userId), 'x');
+  return value === null ? null : value === '1';
+}
+
 export interface CacheRead {
   /** null: not in Redis (rebuild from the stream); `'unknown'`: nobody issued it. */
   token: CachedToken | 'unknown' | null;
