@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { round } from './measure';
+import { round, type LoadFigures } from './measure';
 
 const run = promisify(execFile);
 
@@ -34,16 +34,26 @@ export interface HttpLoad {
  * server's event loop does only the server's work. Both still share the machine's cores.
  */
 export async function loadHttp(load: HttpLoad): Promise<HttpFigures> {
+  const figures = await runChild<HttpFigures>('load-generator.ts', load);
+  return { ...figures, requestsPerSecond: round(figures.requestsPerSecond) };
+}
+
+/** Runs a bench script of this folder as its own process with `spec` as JSON; its last stdout line is the answer. */
+async function runChild<T>(script: string, spec: unknown): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'authledger-load-'));
   const specFile = join(dir, 'load.json');
-  writeFileSync(specFile, JSON.stringify(load));
+  writeFileSync(specFile, JSON.stringify(spec));
   try {
-    const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'load-generator.ts'), specFile]);
-    const figures = JSON.parse(stdout.trim().split('\n').pop()!) as HttpFigures;
-    return { ...figures, requestsPerSecond: round(figures.requestsPerSecond) };
+    const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, script), specFile]);
+    return JSON.parse(stdout.trim().split('\n').pop()!) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Full Insight sign-ins from a process of its own (bench/sign-in-load.ts). */
+export async function runSignInLoad(spec: { base: string; appId: string; accounts: string[]; passwordMd5: string; concurrency: number; seconds: number }): Promise<LoadFigures & { failures: number }> {
+  return runChild<LoadFigures & { failures: number }>('sign-in-load.ts', spec);
 }
 
 /** The machine's own ceiling for a Koa app: one middleware answering a small JSON body. */

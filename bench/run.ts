@@ -76,7 +76,11 @@ async function main() {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-main().catch((err: unknown) => {
-  console.error('bench failed:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  // A queue or worker connection that lingers after its close must not keep the bench from ending.
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('bench failed:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -45,8 +45,9 @@ export interface HandlerOptions<S, E> {
  *
  * Commands on one stream queue up within a process, so only writers in other processes can
  * collide; those collisions are retried, and one that keeps losing becomes a `conflict`. The state
- * after a successful append is kept (bounded), so the next command on that stream reads only the
- * events after it: one short read instead of a snapshot load and a long one.
+ * after a successful append is kept (bounded), so the next command on that stream is decided on it
+ * without reading anything: the append's expected revision proves it current, and if another
+ * process wrote meanwhile the append is refused and the command runs again on the stream as read.
  */
 export function handleCommand<S, C, E extends { type: string; data: unknown }>(
   ctx: CommandContext,
@@ -67,11 +68,19 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
   options: HandlerOptions<S, E>,
 ): Promise<CommandResult<S, E>> {
   const maxRetries = ctx.maxRetries ?? 10;
+  let trustKnown = true;
   for (let attempt = 0; ; attempt++) {
-    const { state: before, revision, snapshotRevision } =
-      ctx.newStream && attempt === 0 ? { state: decider.initialState(), revision: -1, snapshotRevision: -1 } : await foldStream(ctx, streamId, decider, options.snapshot);
+    // First try on the state this process last knew (the append's expected revision proves it
+    // current); any other outcome than an append is decided again on the stream as read.
+    const known = trustKnown && attempt === 0 ? knownState(ctx, streamId, decider) : null;
+    const { state: before, revision, snapshotRevision } = known ?? (await foldStream(ctx, streamId, decider, options.snapshot));
     const decision = decider.decide(command, before);
     if (decision.events.length === 0) {
+      if (known) {
+        trustKnown = false;
+        attempt--;
+        continue;
+      }
       if (decision.error) throw decision.error;
       return { state: before, events: [], revision };
     }
@@ -105,6 +114,17 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
       throw err;
     }
   }
+}
+
+/** A new stream's initial state, or the state this process last saw of the stream: neither read. */
+function knownState<S, E extends { type: string; data: unknown }>(
+  ctx: CommandContext,
+  streamId: string,
+  decider: Pick<Decider<S, unknown, E>, 'initialState'>,
+): { state: S; revision: number; snapshotRevision: number } | null {
+  if (ctx.newStream) return { state: decider.initialState(), revision: -1, snapshotRevision: -1 };
+  const cached = recentStates.get(ctx.store, decider, streamId);
+  return cached ? { state: cached.state as S, revision: cached.revision, snapshotRevision: cached.snapshotRevision } : null;
 }
 
 /** Folds a stream to its current state without deciding anything (for queries that need the write model). */

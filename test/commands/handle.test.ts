@@ -146,4 +146,27 @@ describe('command handling across event stores in one process', function () {
       await db.drop();
     }
   });
+
+  it('decides on the state it last saw without reading, but never refuses on it: a refusal is decided again on the stream as read', async () => {
+    const db = await createTestDatabase('cache_refusal');
+    const store = new PostgresEventStore(db.knex);
+    // Refuses without an event when there is not enough: no append would catch a stale state.
+    const stock: Decider<{ total: number }, { type: 'Take'; by: number }, CounterEvent> = {
+      ...counter,
+      decide: (c, s) => (s.total < c.by ? reject(new DomainError('conflict', 'not enough')) : accept({ type: 'Incremented', data: { by: -c.by, total: s.total - c.by } })),
+    } as unknown as Decider<{ total: number }, { type: 'Take'; by: number }, CounterEvent>;
+    try {
+      await store.appendToStream('stock', [{ eventId: crypto.randomUUID(), type: 'Incremented', data: { by: 1, total: 1 }, metadata: testMetadata() }]);
+      const first = await handleCommand({ store, metadata: testMetadata() }, 'stock', stock, { type: 'Take', by: 1 });
+      assert.equal(first.state.total, 0);
+      // Another process restocks: this one still knows total 0.
+      await store.appendToStream('stock', [{ eventId: crypto.randomUUID(), type: 'Incremented', data: { by: 5, total: 5 }, metadata: testMetadata() }], { expectedRevision: 1 });
+      const second = await handleCommand({ store, metadata: testMetadata() }, 'stock', stock, { type: 'Take', by: 2 });
+      assert.equal(second.state.total, 3);
+      assert.equal(second.revision, 3);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
 });
