@@ -152,9 +152,10 @@ describe('command handling across event stores in one process', function () {
     const store = new PostgresEventStore(db.knex);
     // Refuses without an event when there is not enough: no append would catch a stale state.
     const stock: Decider<{ total: number }, { type: 'Take'; by: number }, CounterEvent> = {
-      ...counter,
+      initialState: counter.initialState,
+      evolve: counter.evolve,
       decide: (c, s) => (s.total < c.by ? reject(new DomainError('conflict', 'not enough')) : accept({ type: 'Incremented', data: { by: -c.by, total: s.total - c.by } })),
-    } as unknown as Decider<{ total: number }, { type: 'Take'; by: number }, CounterEvent>;
+    };
     try {
       await store.appendToStream('stock', [{ eventId: crypto.randomUUID(), type: 'Incremented', data: { by: 1, total: 1 }, metadata: testMetadata() }]);
       const first = await handleCommand({ store, metadata: testMetadata() }, 'stock', stock, { type: 'Take', by: 1 });
