@@ -56,6 +56,7 @@ const DEV_JWT_SECRET = 'development-jwt-secret-change-me';
 const DEV_DATA_KEY = 'development-data-key-change-me';
 const DEV_ADMIN_PASSWORD = 'admin123456';
 const DEV_WECHAT_AES_KEY = 'developmentEncodingAesKeyChangeMe0123456789';
+const DEV_WECHAT_TOKEN = 'development-callback-token';
 
 type Env = Record<string, string | undefined>;
 
@@ -139,7 +140,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     wechatComponent: {
       appId: read('WECHAT_COMPONENT_APPID', 'wx0000000000000000'),
       secret: read('WECHAT_COMPONENT_SECRET', 'development-component-secret', false),
-      token: read('WECHAT_COMPONENT_TOKEN', 'development-callback-token', false),
+      token: read('WECHAT_COMPONENT_TOKEN', DEV_WECHAT_TOKEN, false),
       encodingAesKey: read('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY, false),
     },
     logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
@@ -156,6 +157,9 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET is the development default; set a real secret in production');
     if (rawDataKey === DEV_DATA_KEY) problems.push('DATA_KEY is the development default; set a real key in production');
     if (adminPassword === DEV_ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is the development default; set a real password in production');
+    // Both are in this repository: with them anyone could sign and encrypt a callback WeChat never sent.
+    if (config.wechatComponent.token === DEV_WECHAT_TOKEN) problems.push('WECHAT_COMPONENT_TOKEN is the development default; set the callback token from the WeChat open platform in production');
+    if (config.wechatComponent.encodingAesKey === DEV_WECHAT_AES_KEY) problems.push('WECHAT_COMPONENT_AES_KEY is the development default; set the EncodingAESKey from the WeChat open platform in production');
   }
   if (!/^[A-Za-z0-9+/]{43}$/.test(config.wechatComponent.encodingAesKey)) problems.push('WECHAT_COMPONENT_AES_KEY must be 43 Base64 characters');
   if (problems.length) throw new ConfigError(problems);

@@ -50,7 +50,8 @@ const READ_STREAM_BACKWARDS_SQL = `select ${COLUMNS} from events where stream_id
 const CLAIM_OWNER_SQL = 'select stream_id from unique_claims where scope = $1 and value = $2';
 
 /**
- * PostgreSQL adapter. Appends are one call to authledger_append (see migration 0001). Tailing
+ * PostgreSQL adapter. An append is one INSERT (postgres-append.ts); appends arriving while others
+ * are in flight share one statement (postgres-group-commit.ts). Tailing
  * uses LISTEN/NOTIFY with polling as the backstop; the NOTIFY is sent after the append commits
  * and coalesced, because a NOTIFY inside the appending transaction takes a database-wide lock at
  * commit and would serialise all concurrent appenders.

@@ -45,6 +45,8 @@ describe('starting the service when something it needs is missing', function () 
     assert.match(r.stderr, /PORT must be an integer/);
     assert.match(r.stderr, /JWT_SECRET is the development default/);
     assert.match(r.stderr, /DATA_KEY is the development default/);
+    assert.match(r.stderr, /WECHAT_COMPONENT_TOKEN is the development default/);
+    assert.match(r.stderr, /WECHAT_COMPONENT_AES_KEY is the development default/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'stack trace printed');
   });
 
