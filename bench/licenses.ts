@@ -59,7 +59,7 @@ async function benchLogins(deps: LicenseDeps, seconds: number) {
     );
     sns.push(...issued.map((x) => x.sn));
   }
-  const figures = await runClosedLoop(64, seconds, async (worker, i) => {
+  const figures = await runClosedLoop(64, seconds, async (_worker, i) => {
     const sn = sns[i % sns.length]!;
     await loginSession(deps, { sn, client: { machineId: `m${i}`, clientVersion: '1', loginName: null, userId: 0, uid: 0, loginIp: null }, priority: 0 }, systemMetadata('bench'));
   });

@@ -108,7 +108,7 @@ export function parseFlatXml(text: string): XmlObject {
 }
 
 function decodeEntities(raw: string): string {
-  return raw.replace(/&([^;&\s]{0,10});|&/g, (whole, ref: string | undefined) => {
+  return raw.replace(/&([^;&\s]{0,10});|&/g, (_whole, ref: string | undefined) => {
     if (ref === undefined) throw new XmlRefused('bare &');
     if (ENTITIES[ref] !== undefined) return ENTITIES[ref];
     const numeric = /^#(x[0-9A-Fa-f]{1,6}|[0-9]{1,7})$/.exec(ref);

@@ -14,7 +14,7 @@ export type ConfigCommand =
 
 export const initialConfigState = (): ConfigState => ({ config: null, deleted: false });
 
-export function evolveConfig(state: ConfigState, event: ConfigEvent): ConfigState {
+export function evolveConfig(_state: ConfigState, event: ConfigEvent): ConfigState {
   switch (event.type) {
     case 'InterfaceConfigCreated':
     case 'InterfaceConfigUpdated':

@@ -31,7 +31,7 @@ const rolesFold: RowFold<RoleRow, Recorded<RoleEvent>> = {
   table: 'rbac_roles',
   key: ['id'],
   keysOf: (e) => (e.type === 'RbacRoleCreated' || e.type === 'RbacRoleDeleted' ? { id: (e.data as { roleId: string }).roleId } : null),
-  evolve(row, recorded) {
+  evolve(_row, recorded) {
     const event = { type: recorded.type, data: recorded.data } as RoleEvent;
     if (event.type === 'RbacRoleDeleted') return null;
     const d = event.data;
