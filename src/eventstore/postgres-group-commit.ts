@@ -44,6 +44,8 @@ interface Pending {
 }
 
 const MAX_APPENDS_PER_BATCH = 200;
+/** Big appends (imports, long event lists) go in statements of a sane size; one alone may be bigger. */
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 /** Violations a batch can hit that one of its appends alone would answer differently. */
 const RETRY_ALONE = new Set(['23505', '40P01']);
 
@@ -82,15 +84,18 @@ export class GroupCommit {
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
     const streams = new Set<string>();
+    let chars = 0;
     for (let i = 0; i < this.waiting.length && batch.length < MAX_APPENDS_PER_BATCH; ) {
       const p = this.waiting[i]!;
       const stream = p.values[0];
-      if (this.streamsInFlight.has(stream) || streams.has(stream)) {
+      const size = p.values[3].length;
+      if (this.streamsInFlight.has(stream) || streams.has(stream) || (batch.length > 0 && chars + size > MAX_BATCH_CHARS)) {
         i++;
         continue;
       }
       streams.add(stream);
       batch.push(p);
+      chars += size;
       this.waiting.splice(i, 1);
     }
     return batch;

@@ -71,4 +71,14 @@ describe('PostgreSQL group commit', () => {
     assert.equal(outcomes.filter((o) => o.value).length, 1);
     assert.equal(outcomes.filter((o) => o.error instanceof WrongExpectedVersionError).length, 29);
   });
+
+  it('keeps a shared statement to a few megabytes: big appends go out in several, each landing whole', async () => {
+    const big = 'x'.repeat(1_500_000);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.appendToStream(`big-${i}`, [newEvent('Imported', { big, i })])));
+    const all = await store.readAll({ maxCount: 100 });
+    assert.equal(all.length, 8);
+    assert.ok(all.every((e) => (e.data as { big: string }).big.length === big.length));
+    const transactions = new Set(all.map((e) => e.position.commit));
+    assert.ok(transactions.size >= 4, `8 appends of 1.5 MB shared ${transactions.size} transactions`);
+  });
 });
