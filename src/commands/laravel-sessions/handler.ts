@@ -15,7 +15,8 @@ export async function startSession(
   input: { sessionId: string; userId: string; via: SignInVia; expiresAt: Date },
   metadata: EventMetadata,
 ): Promise<void> {
-  const result = await handleCommand({ store: deps.store, metadata }, laravelSessionStream(input.sessionId), sessionDecider, {
+  // The session id was just drawn at random: its stream cannot exist yet.
+  const result = await handleCommand({ store: deps.store, metadata, newStream: true }, laravelSessionStream(input.sessionId), sessionDecider, {
     type: 'StartSession',
     ...input,
     now: new Date(metadata.time),

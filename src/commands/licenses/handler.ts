@@ -31,7 +31,7 @@ function run(deps: LicenseDeps, sn: string, command: LicenseCommand, metadata: E
   });
 }
 
-/** After a successful append: a delayed expiry job for every started session, none for ended ones. */
+/** After a successful append: the expiry job of each new session's deadline slot (shared, idempotent). */
 async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): Promise<void> {
   // Heartbeats only push deadlines later, and the job at the earlier one re-arms itself: only a new session needs a job.
   const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expiryDueAt(Date.parse(e.data.deadline))] : [])));
