@@ -68,16 +68,16 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
   options: HandlerOptions<S, E>,
 ): Promise<CommandResult<S, E>> {
   const maxRetries = ctx.maxRetries ?? 10;
-  let trustKnown = true;
+  // First try on the state this process last knew (the append's expected revision proves it
+  // current); any other outcome than an append is decided again on the stream as read.
+  let known = knownState(ctx, streamId, decider);
   for (let attempt = 0; ; attempt++) {
-    // First try on the state this process last knew (the append's expected revision proves it
-    // current); any other outcome than an append is decided again on the stream as read.
-    const known = trustKnown && attempt === 0 ? knownState(ctx, streamId, decider) : null;
+    const decidedOnKnown = known !== null;
     const { state: before, revision, snapshotRevision } = known ?? (await foldStream(ctx, streamId, decider, options.snapshot));
+    known = null;
     const decision = decider.decide(command, before);
     if (decision.events.length === 0) {
-      if (known) {
-        trustKnown = false;
+      if (decidedOnKnown) {
         attempt--;
         continue;
       }

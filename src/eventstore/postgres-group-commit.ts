@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { APPEND_SQL, type AppendedRow, type AppendParameters } from './postgres-append';
 
 /**
@@ -32,10 +31,8 @@ where r.base is not null
 order by a.s, e.ord
 returning stream_id, global_position::text, transaction_id::text, stream_revision::text`;
 
-export interface ConnectionSource {
-  acquire(): Promise<pg.PoolClient>;
-  release(connection: pg.PoolClient): Promise<void>;
-}
+/** Runs a named statement on a pooled connection (the store's own `prepared`). */
+export type RunStatement = <Row extends object>(name: string, text: string, values: unknown[]) => Promise<Row[]>;
 
 interface Pending {
   values: AppendParameters;
@@ -55,7 +52,7 @@ export class GroupCommit {
   private statements = 0;
 
   constructor(
-    private readonly connections: ConnectionSource,
+    private readonly run: RunStatement,
     private readonly maxStatements: number,
   ) {}
 
@@ -72,7 +69,7 @@ export class GroupCommit {
       if (batch.length === 0) return;
       this.statements++;
       for (const p of batch) this.streamsInFlight.add(p.values[0]);
-      void this.run(batch).finally(() => {
+      void this.flush(batch).finally(() => {
         this.statements--;
         for (const p of batch) this.streamsInFlight.delete(p.values[0]);
         this.send();
@@ -101,11 +98,11 @@ export class GroupCommit {
     return batch;
   }
 
-  private async run(batch: Pending[]): Promise<void> {
+  private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 1) return this.runAlone(batch[0]!);
     let rows: Array<AppendedRow & { stream_id: string }>;
     try {
-      rows = await this.query(APPEND_BATCH_SQL, 'authledger_append_batch', [batchJson(batch)]);
+      rows = await this.run<AppendedRow & { stream_id: string }>('authledger_append_batch', APPEND_BATCH_SQL, [batchJson(batch)]);
     } catch (err) {
       if (!RETRY_ALONE.has((err as { code?: string }).code ?? '')) {
         for (const p of batch) p.reject(err);
@@ -125,18 +122,9 @@ export class GroupCommit {
 
   private async runAlone(p: Pending): Promise<void> {
     try {
-      p.resolve(await this.query(APPEND_SQL, 'authledger_append', p.values));
+      p.resolve(await this.run<AppendedRow>('authledger_append', APPEND_SQL, p.values));
     } catch (err) {
       p.reject(err);
-    }
-  }
-
-  private async query<Row extends AppendedRow>(text: string, name: string, values: unknown[]): Promise<Row[]> {
-    const connection = await this.connections.acquire();
-    try {
-      return (await connection.query<Row>({ name, text, values })).rows;
-    } finally {
-      await this.connections.release(connection);
     }
   }
 }

@@ -70,11 +70,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number } = {},
   ) {
     this.appended.setMaxListeners(0);
-    const pool = db.client as KnexPool;
-    this.groupCommit = new GroupCommit(
-      { acquire: () => pool.acquireConnection(), release: (c) => pool.releaseConnection(c) },
-      options.appendStatements ?? DEFAULT_APPEND_STATEMENTS,
-    );
+    this.groupCommit = new GroupCommit((name, text, values) => this.prepared(name, text, values), options.appendStatements ?? DEFAULT_APPEND_STATEMENTS);
   }
 
   async appendToStream(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
