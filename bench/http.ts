@@ -16,6 +16,8 @@ export interface HttpFigures {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** CPU the server's process (this one) spent per answered request, user + system: steadier than req/s on a shared machine. */
+  serverCpuUsPerRequest: number;
 }
 
 export interface HttpLoad {
@@ -34,8 +36,10 @@ export interface HttpLoad {
  * server's event loop does only the server's work. Both still share the machine's cores.
  */
 export async function loadHttp(load: HttpLoad): Promise<HttpFigures> {
-  const figures = await runChild<HttpFigures>('load-generator.ts', load);
-  return { ...figures, requestsPerSecond: round(figures.requestsPerSecond) };
+  const cpuBefore = process.cpuUsage();
+  const { requests, ...figures } = await runChild<Omit<HttpFigures, 'serverCpuUsPerRequest'> & { requests: number }>('load-generator.ts', load);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ...figures, requestsPerSecond: round(figures.requestsPerSecond), serverCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, requests)) };
 }
 
 /** Runs a bench script of this folder as its own process with `spec` as JSON; its last stdout line is the answer. */

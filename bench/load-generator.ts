@@ -33,6 +33,7 @@ async function main() {
   process.stdout.write(
     `${JSON.stringify({
       requestsPerSecond: result.requests.average,
+      requests: result.requests.total,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       errors: result.errors + result.timeouts,

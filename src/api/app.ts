@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): Koa {
   document = buildOpenApiDocument(surfaces, deps.openapiInfo ?? { title: 'authledger', version: '1' });
 
   app.use(requestContext(logger));
-  app.use(accessLog());
+  app.use(accessLog(logger));
   app.use(httpMetrics(metrics));
   app.use(dispatchToOwner(owners, problemDetailsEnvelope));
   return app;
@@ -106,13 +106,14 @@ function answerFailure(ctx: Context, envelope: Envelope, err: unknown): void {
 }
 
 /** One line per request: what was asked of which route and how it ended. No bodies, no headers, no query string. */
-function accessLog(): Middleware {
+function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
       const state = ctx.state as RequestState & { failure?: string };
+      if (ctx.status < 500 && !logger.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const line = {
         method: ctx.method,
@@ -132,19 +133,29 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 /** Labelled by route template, never by raw URL: one series per route, however many ids callers send. */
 function httpMetrics(metrics: Metrics): Middleware {
+  // prom-client hashes a label object on every call; a series is looked up once and kept (routes × statuses × methods is small).
+  const series = new Map<string, { count(): void; observe(seconds: number): void }>();
+  const seriesOf = (method: string, route: string, status: string) => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { method, route, status };
+      const counter = metrics.httpRequestsTotal.labels(labels);
+      const histogram = metrics.httpRequestDuration.labels(labels);
+      found = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      series.set(key, found);
+    }
+    return found;
+  };
   return async (ctx, next) => {
-    const stopTimer = metrics.httpRequestDuration.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
       const state = ctx.state as Partial<RequestState>;
-      const labels = {
-        method: KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER',
-        route: state.route ?? 'unmatched',
-        status: String(ctx.status),
-      };
-      metrics.httpRequestsTotal.inc(labels);
-      stopTimer(labels);
+      const recorded = seriesOf(KNOWN_METHODS.has(ctx.method) ? ctx.method : 'OTHER', state.route ?? 'unmatched', String(ctx.status));
+      recorded.count();
+      recorded.observe((performance.now() - started) / 1000);
     }
   };
 }

@@ -16,14 +16,14 @@ export function requestContext(logger: Logger): Middleware {
     const incoming = ctx.get(REQUEST_ID_HEADER);
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const userAgent = ctx.get('user-agent');
-    const state: RequestState = {
-      requestId,
-      // A forwarded value that is not an address (a proxy passing the client's header through) is not trusted.
-      clientIp: normalizeIp(isIP(ctx.ip) ? ctx.ip : ctx.socket.remoteAddress),
-      userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
-      logger: logger.child({ requestId }),
-    };
-    Object.assign(ctx.state, state);
+    const state = ctx.state as RequestState;
+    state.requestId = requestId;
+    // A forwarded value that is not an address (a proxy passing the client's header through) is not trusted.
+    state.clientIp = normalizeIp(isIP(ctx.ip) ? ctx.ip : ctx.socket.remoteAddress);
+    state.userAgent = userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null;
+    // Bound on first use: most requests that log nothing at the configured level never pay for a child logger.
+    let bound: Logger | undefined;
+    Object.defineProperty(state, 'logger', { get: () => (bound ??= logger.child({ requestId })), enumerable: true, configurable: true });
     ctx.set(REQUEST_ID_HEADER, requestId);
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();

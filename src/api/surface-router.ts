@@ -27,26 +27,41 @@ export function mountedRoutes(surface: Surface): MountedRoute[] {
 export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middleware {
   // 'specificity': `/users/me` wins over `/users/:id` whatever order they were declared in.
   const router = new Router({ exclusive: 'specificity' });
+  // A template without parameters is found by one Map lookup on the exact path: the hottest
+  // routes (tokens/status, callbacks' fixed paths) skip the router's per-request match and compose.
+  const literal = new Map<string, Middleware>();
   for (const mounted of mountedRoutes(surface)) {
     const { definition } = mounted.route;
-    router.register(mounted.template, [definition.method.toUpperCase()], [routeRunner(surface, mounted, readBody)]);
+    const runner = routeRunner(surface, mounted, readBody);
+    router.register(mounted.template, [definition.method.toUpperCase()], [runner]);
+    if (!/[:*(]/.test(mounted.template)) literal.set(`${definition.method.toUpperCase()} ${mounted.template}`, runner);
   }
   const dispatch = router.routes() as unknown as Middleware;
 
   // Nothing runs after a surface: the paths it owns are answered or refused here.
-  return (ctx) =>
-    dispatch(ctx, async () => {
-      const layers = router.match(ctx.path, ctx.method).path.filter((layer) => layer.methods.length > 0);
-      if (layers.length === 0) throw new FailureSignal(routeNotFound());
-      const allowed = [...new Set([...layers.flatMap((layer) => layer.methods), 'OPTIONS'])];
-      if (ctx.method === 'OPTIONS') {
-        ctx.set('Allow', allowed.join(', '));
-        ctx.status = 204;
-        return;
-      }
-      throw new FailureSignal(methodNotAllowed(allowed));
-    });
+  const refuse = async (ctx: Context) => {
+    const layers = router.match(ctx.path, ctx.method).path.filter((layer) => layer.methods.length > 0);
+    if (layers.length === 0) throw new FailureSignal(routeNotFound());
+    const allowed = [...new Set([...layers.flatMap((layer) => layer.methods), 'OPTIONS'])];
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Allow', allowed.join(', '));
+      ctx.status = 204;
+      return;
+    }
+    throw new FailureSignal(methodNotAllowed(allowed));
+  };
+  return (ctx) => {
+    const runner = literal.get(`${ctx.method} ${ctx.path}`);
+    if (runner) {
+      ctx.params = {};
+      return runner(ctx, nothingAfter);
+    }
+    return dispatch(ctx, () => refuse(ctx));
+  };
 }
+
+// A route's runner answers or throws; it never hands on.
+const nothingAfter = async () => {};
 
 function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyReader): Middleware {
   const { definition, validators } = mounted.route;

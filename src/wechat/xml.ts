@@ -20,68 +20,89 @@ export class XmlRefused extends Error {
 export const MAX_XML_BYTES = 64 * 1024;
 const MAX_DEPTH = 6;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}/;
+// Sticky twin of NAME: matched in place at the cursor, never on a copy of the rest of the text.
+const NAME_AT = /[A-Za-z_][A-Za-z0-9_.-]{0,63}/y;
+const SPACE_AT = /\s*/y;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** The children of the root element, whatever its name (`xml` for WeChat). */
 export function parseFlatXml(text: string): XmlObject {
-  if (Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) throw new XmlRefused('too large');
-  let pos = 0;
-  const rest = () => text.slice(pos);
-  const skipSpace = () => {
-    while (pos < text.length && /\s/.test(text[pos]!)) pos++;
-  };
-  skipSpace();
-  if (text.startsWith('<?xml', pos)) {
-    const end = text.indexOf('?>', pos);
+  if (text.length > MAX_XML_BYTES || Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) throw new XmlRefused('too large');
+  const cursor = new XmlCursor(text);
+  cursor.skipSpace();
+  if (text.startsWith('<?xml', cursor.pos)) {
+    const end = text.indexOf('?>', cursor.pos);
     if (end < 0) throw new XmlRefused('unterminated declaration');
-    pos = end + 2;
-    skipSpace();
+    cursor.pos = end + 2;
+    cursor.skipSpace();
+  }
+  const root = cursor.readElement(0);
+  cursor.skipSpace();
+  if (cursor.pos !== text.length) throw new XmlRefused('content after the root element');
+  if (typeof root.value === 'string') {
+    if (root.value.trim() !== '') throw new XmlRefused('the root holds no elements');
+    return {};
+  }
+  return root.value as XmlObject;
+}
+
+/** A position in the text and the grammar above, read forward only (callbacks are on the hot path). */
+class XmlCursor {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  skipSpace(): void {
+    SPACE_AT.lastIndex = this.pos;
+    SPACE_AT.exec(this.text);
+    this.pos = SPACE_AT.lastIndex;
   }
 
-  const readName = (): string => {
-    const m = NAME.exec(rest());
+  readName(): string {
+    NAME_AT.lastIndex = this.pos;
+    const m = NAME_AT.exec(this.text);
     if (!m) throw new XmlRefused('bad element name');
-    pos += m[0].length;
+    this.pos += m[0].length;
     return m[0];
-  };
+  }
 
-  const readElement = (depth: number): { name: string; value: XmlValue } => {
+  readElement(depth: number): { name: string; value: XmlValue } {
+    const { text } = this;
     if (depth > MAX_DEPTH) throw new XmlRefused('nested too deeply');
-    if (text[pos] !== '<') throw new XmlRefused('expected an element');
-    pos++;
-    const name = readName();
-    skipSpace();
-    if (text.startsWith('/>', pos)) {
-      pos += 2;
+    if (text[this.pos] !== '<') throw new XmlRefused('expected an element');
+    this.pos++;
+    const name = this.readName();
+    this.skipSpace();
+    if (text.startsWith('/>', this.pos)) {
+      this.pos += 2;
       return { name, value: '' };
     }
-    if (text[pos] !== '>') throw new XmlRefused('attributes are not expected');
-    pos++;
+    if (text[this.pos] !== '>') throw new XmlRefused('attributes are not expected');
+    this.pos++;
     let textValue = '';
     const children: XmlObject = {};
     let hasChildren = false;
     for (;;) {
-      if (pos >= text.length) throw new XmlRefused(`unterminated <${name}>`);
-      if (text.startsWith('<![CDATA[', pos)) {
-        const end = text.indexOf(']]>', pos);
+      if (this.pos >= text.length) throw new XmlRefused(`unterminated <${name}>`);
+      if (text.startsWith('<![CDATA[', this.pos)) {
+        const end = text.indexOf(']]>', this.pos);
         if (end < 0) throw new XmlRefused('unterminated CDATA');
-        textValue += text.slice(pos + 9, end);
-        pos = end + 3;
-      } else if (text.startsWith('</', pos)) {
-        pos += 2;
-        const closing = readName();
-        skipSpace();
-        if (closing !== name || text[pos] !== '>') throw new XmlRefused(`mismatched </${closing}>`);
-        pos++;
+        textValue += text.slice(this.pos + 9, end);
+        this.pos = end + 3;
+      } else if (text.startsWith('</', this.pos)) {
+        this.pos += 2;
+        const closing = this.readName();
+        this.skipSpace();
+        if (closing !== name || text[this.pos] !== '>') throw new XmlRefused(`mismatched </${closing}>`);
+        this.pos++;
         if (hasChildren) {
           if (textValue.trim() !== '') throw new XmlRefused(`mixed content in <${name}>`);
           return { name, value: children };
         }
         return { name, value: textValue };
-      } else if (text.startsWith('<!', pos) || text.startsWith('<?', pos)) {
+      } else if (text.startsWith('<!', this.pos) || text.startsWith('<?', this.pos)) {
         throw new XmlRefused('declarations, comments and processing instructions are refused');
-      } else if (text[pos] === '<') {
-        const child = readElement(depth + 1);
+      } else if (text[this.pos] === '<') {
+        const child = this.readElement(depth + 1);
         hasChildren = true;
         const existing = children[child.name];
         if (existing === undefined) children[child.name] = child.value;
@@ -89,22 +110,14 @@ export function parseFlatXml(text: string): XmlObject {
         else if (child.name === 'item') children[child.name] = [existing, child.value];
         else throw new XmlRefused(`<${child.name}> appears twice`);
       } else {
-        const next = text.indexOf('<', pos);
+        const next = text.indexOf('<', this.pos);
         if (next < 0) throw new XmlRefused(`unterminated <${name}>`);
-        textValue += decodeEntities(text.slice(pos, next));
-        pos = next;
+        const raw = text.slice(this.pos, next);
+        textValue += raw.includes('&') ? decodeEntities(raw) : raw;
+        this.pos = next;
       }
     }
-  };
-
-  const root = readElement(0);
-  skipSpace();
-  if (pos !== text.length) throw new XmlRefused('content after the root element');
-  if (typeof root.value === 'string') {
-    if (root.value.trim() !== '') throw new XmlRefused('the root holds no elements');
-    return {};
   }
-  return root.value as XmlObject;
 }
 
 function decodeEntities(raw: string): string {

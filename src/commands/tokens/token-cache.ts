@@ -136,13 +136,15 @@ export interface CacheRead {
   userDisabled: boolean | null;
 }
 
-// KEYS: token, user. ARGV: the token fields to read. One command (not a pipeline of two): the verify path's only I/O.
+// KEYS: token, user. ARGV: the token fields to read. One command (not a pipeline of two): the verify
+// path's only I/O. The answer is one JSON string, not a 16-item array: the client decodes one bulk
+// reply and JSON.parse does the rest, a good part of the verify path's CPU. Missing fields are false.
 const READ_TOKEN = `
 local t = redis.call('HMGET', KEYS[1], unpack(ARGV))
 t[#ARGV + 1] = redis.call('HGET', KEYS[2], 'x')
-return t`;
+return cjson.encode(t)`;
 
-type ReadTokenCommand = (tokenKey: string, userKey: string, ...fields: string[]) => Promise<(string | null)[]>;
+type ReadTokenCommand = (tokenKey: string, userKey: string, ...fields: string[]) => Promise<string>;
 const withReadCommand = new WeakSet<Redis>();
 
 /** One round trip: the token's hash and its user's status. */
@@ -151,7 +153,8 @@ export async function readToken(redis: Redis, tokenId: string, userId: string): 
     redis.defineCommand('insightReadToken', { numberOfKeys: 2, lua: READ_TOKEN });
     withReadCommand.add(redis);
   }
-  const values = await (redis as unknown as { insightReadToken: ReadTokenCommand }).insightReadToken(tokenKey(tokenId), userKey(userId), 'r', ...FIELDS);
+  const reply = await (redis as unknown as { insightReadToken: ReadTokenCommand }).insightReadToken(tokenKey(tokenId), userKey(userId), 'r', ...FIELDS);
+  const values = (JSON.parse(reply) as (string | false)[]).map((v) => (v === false ? null : v));
   const disabled = values[FIELDS.length + 1] ?? null;
   return { token: parseToken(values.slice(0, FIELDS.length + 1)), userDisabled: disabled === null ? null : disabled === '1' };
 }

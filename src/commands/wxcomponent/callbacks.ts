@@ -22,12 +22,17 @@ function createTimeOf(doc: XmlObject): number {
 
 /** The document as JSON with numbers where WeChat sends digits, credentials masked. */
 export function postBodyOf(doc: XmlObject): string {
-  const convert = (v: XmlValue): unknown => {
-    if (typeof v === 'string') return /^-?\d{1,15}$/.test(v) ? Number(v) : v;
-    if (Array.isArray(v)) return v.map(convert);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, (SEALED_FIELDS as readonly string[]).includes(k) ? SEALED_MARKER : convert(x)]));
-  };
-  return JSON.stringify(convert(doc));
+  return JSON.stringify(jsonOf(doc));
+}
+
+const DIGITS = /^-?\d{1,15}$/;
+
+function jsonOf(v: XmlValue): unknown {
+  if (typeof v === 'string') return DIGITS.test(v) ? Number(v) : v;
+  if (Array.isArray(v)) return v.map(jsonOf);
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>; // an element may be named __proto__
+  for (const k of Object.keys(v)) out[k] = (SEALED_FIELDS as readonly string[]).includes(k) ? SEALED_MARKER : jsonOf(v[k]!);
+  return out;
 }
 
 export interface RecordedCallback {

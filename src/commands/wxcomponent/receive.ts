@@ -35,6 +35,13 @@ export const AUTHORIZATION_RETRIES = { attempts: 6, backoff: { type: 'exponentia
 /** Any refusal of a callback: the same answer whatever failed, so nothing leaks to a prober. */
 const refused = (why: string) => new DomainError('forbidden', `callback refused: ${why}`);
 
+// The configured EncodingAESKey rarely changes: its 32-byte key is derived once, not per push.
+let derived: { encodingAesKey: string; key: Buffer } | null = null;
+function keyOf(encodingAesKey: string): Buffer {
+  if (derived?.encodingAesKey !== encodingAesKey) derived = { encodingAesKey, key: callbackKey(encodingAesKey) };
+  return derived.key;
+}
+
 /** Verifies msg_signature, decrypts, checks the appid and parses the message: no state is touched. */
 export function openCallback(config: Config, query: CallbackQuery, body: string): XmlObject {
   const { msg_signature: signature, timestamp, nonce } = query;
@@ -52,7 +59,7 @@ export function openCallback(config: Config, query: CallbackQuery, body: string)
   if (!sameSignature(callbackSignature(token, timestamp, nonce, encrypt), signature)) throw refused('bad signature');
   let plain: string;
   try {
-    plain = decryptCallback(callbackKey(encodingAesKey), encrypt, appId);
+    plain = decryptCallback(keyOf(encodingAesKey), encrypt, appId);
   } catch (err) {
     if (err instanceof CallbackCryptoError) throw refused(err.reason);
     throw err;
