@@ -75,6 +75,16 @@ export class PostgresUniqueClaims {
     const row = await this.db('unique_claims').where({ scope: claim.scope, value: claim.value }).first('stream_id');
     return (row?.stream_id as string | undefined) ?? null;
   }
+
+  async owners(claims: readonly UniqueClaim[]): Promise<Array<string | null>> {
+    if (claims.length === 0) return [];
+    const res = await this.db.raw(
+      `select u.scope, u.value, u.stream_id from unique_claims u join jsonb_to_recordset(?::jsonb) as c(scope text, value text) on u.scope = c.scope and u.value = c.value`,
+      [JSON.stringify(claims.map((c) => ({ scope: c.scope, value: c.value })))],
+    );
+    const ownerOf = new Map((res.rows as Array<UniqueClaim & { stream_id: string }>).map((r) => [claimKey(r), r.stream_id]));
+    return claims.map((c) => ownerOf.get(claimKey(c)) ?? null);
+  }
 }
 
 export function claimKey(c: UniqueClaim): string {

@@ -292,6 +292,10 @@ export class EventStoreDBEventStore implements EventStore {
     return this.claims.owner(claim);
   }
 
+  async claimOwners(claims: readonly UniqueClaim[]): Promise<Array<string | null>> {
+    return this.claims.owners(claims);
+  }
+
   /** Reads the last event of $all (one event, whatever the log size) within pingTimeoutMs. */
   async ping(): Promise<void> {
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });

@@ -119,6 +119,8 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): Subscription;
   /** Which stream owns a unique value, if any. */
   claimOwner(claim: UniqueClaim): Promise<string | null>;
+  /** The owners of several values, in the order given (null where nobody owns one), in one lookup. */
+  claimOwners(claims: readonly UniqueClaim[]): Promise<Array<string | null>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -48,6 +48,8 @@ const COLUMNS = 'global_position, transaction_id, stream_id, stream_revision, ev
 const READ_STREAM_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision >= $2 order by stream_revision limit $3`;
 const READ_STREAM_BACKWARDS_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision <= $2 order by stream_revision desc limit $3`;
 const CLAIM_OWNER_SQL = 'select stream_id from unique_claims where scope = $1 and value = $2';
+const CLAIM_OWNERS_SQL = `select c.ord::int as ord, u.stream_id from unnest($1::text[], $2::text[]) with ordinality as c(scope, value, ord)
+join unique_claims u on u.scope = c.scope and u.value = c.value`;
 
 /**
  * PostgreSQL adapter. An append is one INSERT (postgres-append.ts); appends arriving while others
@@ -250,6 +252,18 @@ export class PostgresEventStore implements EventStore {
     }
     const iterator = batches();
     return { [Symbol.asyncIterator]: () => iterator, close };
+  }
+
+  async claimOwners(claims: readonly UniqueClaim[]): Promise<Array<string | null>> {
+    if (claims.length === 0) return [];
+    try {
+      const rows = await this.prepared<{ ord: number; stream_id: string }>('authledger_claim_owners', CLAIM_OWNERS_SQL, [claims.map((c) => c.scope), claims.map((c) => c.value)]);
+      const owners: Array<string | null> = claims.map(() => null);
+      for (const row of rows) owners[row.ord - 1] = row.stream_id;
+      return owners;
+    } catch (err) {
+      throw mapConnectionError(err);
+    }
   }
 
   async claimOwner(claim: UniqueClaim): Promise<string | null> {

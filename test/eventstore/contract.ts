@@ -217,6 +217,24 @@ export function eventStoreContract(adapterName: string, setup: () => Promise<Con
         assert.equal(await f.store.claimOwner({ scope: 'account', value }), a);
       });
 
+      it('answers the owners of several values in the order asked, null where nobody owns one', async () => {
+        const account = `acct-${randomUUID()}`;
+        const mobile = `mobile-${randomUUID()}`;
+        const a = f.stream('owners-a');
+        const b = f.stream('owners-b');
+        await f.store.appendToStream(a, [newEvent('Registered', {})], { claims: [{ scope: 'account', value: account }] });
+        await f.store.appendToStream(b, [newEvent('Registered', {})], { claims: [{ scope: 'mobile', value: mobile }] });
+        assert.deepEqual(
+          await f.store.claimOwners([
+            { scope: 'mobile', value: mobile },
+            { scope: 'mobile', value: account },
+            { scope: 'account', value: account },
+          ]),
+          [b, null, a],
+        );
+        assert.deepEqual(await f.store.claimOwners([]), []);
+      });
+
       it('frees a released value for another stream', async () => {
         const value = `mobile-${randomUUID()}`;
         const a = f.stream('release-a');

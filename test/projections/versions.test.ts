@@ -57,6 +57,7 @@ describe('projection versions', function () {
         return store.readAll(options);
       },
       subscribeToAll: (...args) => store.subscribeToAll(...args),
+      claimOwners: (...args) => store.claimOwners(...args),
       claimOwner: (...args) => store.claimOwner(...args),
       ping: () => store.ping(),
       close: async () => undefined,

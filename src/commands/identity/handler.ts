@@ -71,11 +71,10 @@ export async function registerUser(deps: IdentityDeps, input: RegisterUserInput,
 
 /** Finds the user a login name belongs to: account, then mobile, then email. */
 export async function findUserIdByLogin(store: EventStore, login: string): Promise<string | null> {
-  for (const claim of [accountClaim(login), mobileClaim(login), emailClaim(login)]) {
-    const owner = await store.claimOwner(claim);
-    if (owner?.startsWith('user-')) return owner.slice('user-'.length);
-  }
-  return null;
+  // One lookup for the three, then the first that names a user wins: account, mobile, email.
+  const owners = await store.claimOwners([accountClaim(login), mobileClaim(login), emailClaim(login)]);
+  const owner = owners.find((o) => o?.startsWith('user-'));
+  return owner ? owner.slice('user-'.length) : null;
 }
 
 export interface SignedInUser {

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { md5Hex, sameSecret } from '../../secrets/digest';
 import { unseal } from '../../secrets/sealed-box';
 import { DomainError } from '../domain-error';
-import { findUserIdByLogin, loadUser, mobileClaim, type IdentityDeps } from '../identity/handler';
+import type { UserState } from '../identity/decider';
+import { accountClaim, findUserIdByLogin, loadUser, mobileClaim, type IdentityDeps } from '../identity/handler';
 
 /**
  * `GET tokens/codes`: a one-time 32-hex code. We work out the signature the client will send,
@@ -29,9 +30,9 @@ export const signatureFor = (login: string, secretMd5: string, code: string): st
 
 export async function issuePasswordCode(deps: CodeDeps, account: string): Promise<string> {
   const code = newCode();
-  const userId = await findUserIdByLogin(deps.store, account);
-  if (!userId) return code;
-  const { state } = await loadUser(deps, userId);
+  const user = await userSigningIn(deps, account);
+  if (!user) return code;
+  const { userId, state } = user;
   if (!state.sealedPasswordMd5) return code;
   let passwordMd5: string;
   try {
@@ -41,6 +42,36 @@ export async function issuePasswordCode(deps: CodeDeps, account: string): Promis
   }
   await deps.redis.set(signatureKey(signatureFor(account, passwordMd5, code)), signatureOwner(userId, account), 'EX', deps.codeTtlSeconds);
   return code;
+}
+
+/** Account → user, as this process last found it: a hint that saves the claim lookup, never trusted alone. */
+const accountHints = new WeakMap<object, Map<string, string>>();
+const MAX_ACCOUNT_HINTS = 10_000;
+
+/**
+ * The user a login names, with their current state. A hinted user is taken only when their own
+ * stream, read to its end right now, still says they hold the account: the account claim is
+ * unique, so nobody else can hold it, and an account outranks a mobile or email of the same text.
+ */
+async function userSigningIn(deps: CodeDeps, login: string): Promise<{ userId: string; state: UserState } | null> {
+  const account = accountClaim(login).value;
+  const holds = (state: UserState) => state.exists && !!state.profile && accountClaim(state.profile.account).value === account;
+  let hints = accountHints.get(deps.store);
+  const hinted = hints?.get(account);
+  if (hinted) {
+    const { state } = await loadUser(deps, hinted);
+    if (holds(state)) return { userId: hinted, state };
+    hints!.delete(account);
+  }
+  const userId = await findUserIdByLogin(deps.store, login);
+  if (!userId) return null;
+  const { state } = await loadUser(deps, userId);
+  if (holds(state)) {
+    if (!hints) accountHints.set(deps.store, (hints = new Map()));
+    hints.set(account, userId);
+    if (hints.size > MAX_ACCOUNT_HINTS) hints.delete(hints.keys().next().value as string);
+  }
+  return { userId, state };
 }
 
 /**

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { systemMetadata } from '../../../src/commands/system-metadata';
 import { tokenKey, userKey } from '../../../src/commands/tokens/token-cache';
+import { renameAccount } from '../../../src/commands/wxcomponent/credentials';
 import { startTestService, type TestService } from '../../support/service';
 import { createApp, createUser, decodeToken, encodeToken, freshDevice, getCode, login, loginOk, md5, postToken, refresh, revoke, sign, status } from './insight-client';
 
@@ -59,6 +61,18 @@ describe('Insight tokens: codes, sign-in, status, refresh and logout', function 
       assert.equal(data.userInfo.mobile, '13800000001');
       assert.match(String(data.userInfo.createdTime), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
       assert.equal((await status(svc, data.accessToken)).body.code, 200);
+    });
+
+    it('given an account renamed and its old name registered again, the old name signs in its new holder only', async () => {
+      const first = await createUser(svc, { account: 'dora', password: 'dora-pass' });
+      await loginOk(svc, sharedApp, 'dora', 'dora-pass');
+      await renameAccount({ store: svc.deps.store }, { userId: first, account: 'dora-renamed' }, systemMetadata('test'));
+      const second = await createUser(svc, { account: 'dora', password: 'second-pass' });
+
+      const refused = await login(svc, sharedApp, 'dora', 'dora-pass');
+      assert.equal(refused.body.code, 420);
+      assert.equal(decodeToken((await loginOk(svc, sharedApp, 'dora', 'second-pass')).accessToken).userId, second);
+      assert.equal(decodeToken((await loginOk(svc, sharedApp, 'dora-renamed', 'dora-pass')).accessToken).userId, first);
     });
 
     it('signs in by mobile or email too', async () => {
