@@ -81,6 +81,15 @@ describe('Envelopes: each surface answers refusals the way its existing clients 
         assert.match(answer.headers.get('content-type') ?? '', /json/);
       });
 
+      it('serves a route without parameters (found by exact path) with a trailing slash and under HEAD too, and still runs its security scheme', async () => {
+        const key = { 'x-test-key': 'open-sesame' };
+        assert.match((await call(url('/secured/'), { headers: key })).text, /key holder/);
+        const head = await call(url('/secured'), { method: 'HEAD', headers: key });
+        assert.equal(head.status, 200);
+        assert.equal(head.text, '');
+        expectRefusal(name, await call(url('/secured/')), unauthenticated);
+      });
+
       it('answers a bug generically: no message, no stack, and logs it with the request id', async () => {
         const answer = await call(url('/crash'), { headers: { 'x-request-id': `crash-${name}` } });
         expectRefusal(name, answer, crash);
