@@ -47,6 +47,18 @@ const COLUMNS = 'global_position, transaction_id, stream_id, stream_revision, ev
 // LIMIT NULL is no limit.
 const READ_STREAM_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision >= $2 order by stream_revision limit $3`;
 const READ_STREAM_BACKWARDS_SQL = `select ${COLUMNS} from events where stream_id = $1 and stream_revision <= $2 order by stream_revision desc limit $3`;
+/** The stored events among $1 (event ids), then one row (stream_id null) with stream $2's last revision. */
+const REFUSAL_SQL = `select stream_id, stream_revision::text, global_position::text, transaction_id::text, null::text as current_revision
+from events where event_id = any($1::uuid[])
+union all
+select null, null, null, null, (select max(stream_revision) from events where stream_id = $2)::text`;
+interface RefusalRow {
+  stream_id: string | null;
+  stream_revision: string | null;
+  global_position: string | null;
+  transaction_id: string | null;
+  current_revision: string | null;
+}
 const CLAIM_OWNER_SQL = 'select stream_id from unique_claims where scope = $1 and value = $2';
 const CLAIM_OWNERS_SQL = `select c.ord::int as ord, u.stream_id from unnest($1::text[], $2::text[]) with ordinality as c(scope, value, ord)
 join unique_claims u on u.scope = c.scope and u.value = c.value`;
@@ -109,20 +121,20 @@ export class PostgresEventStore implements EventStore {
         }
         if (e.code !== '23505' && e.code !== 'AL409') throw mapConnectionError(err);
         // A re-send of events that did land is answered with the original result.
-        const resent = await this.storedResult(streamId, events);
-        if (resent) return resent;
+        const refused = await this.refusal(streamId, events);
+        if (refused.resent) return refused.resent;
         // Two 'any' appends took the same next revision: the loser simply goes again.
         const raced = e.code === '23505' && e.constraint === 'events_stream_revision_unique';
         if ((raced && expected === 'any') || (e.constraint === 'events_event_id_unique' && attempt === 0)) {
           if (attempt < 20) continue;
         }
         if (e.constraint === 'events_event_id_unique') throw new PartialDuplicateError(streamId);
-        throw new WrongExpectedVersionError(streamId, expected, await this.currentRevision(streamId));
+        throw new WrongExpectedVersionError(streamId, expected, refused.currentRevision);
       }
       if (rows.length === 0) {
-        const resent = await this.storedResult(streamId, events);
-        if (resent) return resent;
-        throw new WrongExpectedVersionError(streamId, expected, await this.currentRevision(streamId));
+        const refused = await this.refusal(streamId, events);
+        if (refused.resent) return refused.resent;
+        throw new WrongExpectedVersionError(streamId, expected, refused.currentRevision);
       }
       if (signal) this.signalAppended();
       const last = rows[rows.length - 1]!;
@@ -156,22 +168,22 @@ export class PostgresEventStore implements EventStore {
     return run(runner as Knex.Transaction);
   }
 
-  private async currentRevision(streamId: string): Promise<number> {
-    const row = await this.db('events').where('stream_id', streamId).max<{ max: string | null }>('stream_revision as max').first();
-    return row?.max === null || row?.max === undefined ? -1 : Number(row.max);
-  }
-
-  /** When every event id is already stored in this stream: the original append's result; when only some are: an error. */
-  private async storedResult(streamId: string, events: NewEvent[]): Promise<AppendResult | null> {
-    const res = await this.db.raw('select * from authledger_stored_events(?::uuid[])', [events.map((e) => e.eventId)]);
-    const rows = res.rows as Array<{ stream_id: string; stream_revision: string; global_position: string; transaction_id: string }>;
-    if (rows.length === 0) return null;
-    if (rows.length < events.length || rows.some((r) => r.stream_id !== streamId)) throw new PartialDuplicateError(streamId);
-    const last = rows.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
+  /**
+   * Why an append landed nothing, in one lookup: a re-send of events already stored (answered
+   * with the original result; some stored and some not is an error), or the stream's revision
+   * for the wrong-expected-version answer. Retried WeChat pushes come this way at full rate.
+   */
+  private async refusal(streamId: string, events: NewEvent[]): Promise<{ resent: AppendResult | null; currentRevision: number }> {
+    const rows = await this.prepared<RefusalRow>('authledger_refusal', REFUSAL_SQL, [events.map((e) => e.eventId), streamId]);
+    const current = rows.find((r) => r.stream_id === null);
+    const currentRevision = current?.current_revision === null || current === undefined ? -1 : Number(current.current_revision);
+    const stored = rows.filter((r) => r.stream_id !== null);
+    if (stored.length === 0) return { resent: null, currentRevision };
+    if (stored.length < events.length || stored.some((r) => r.stream_id !== streamId)) throw new PartialDuplicateError(streamId);
+    const last = stored.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
     return {
-      nextExpectedRevision: Number(last.stream_revision),
-      position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
-      idempotent: true,
+      resent: { nextExpectedRevision: Number(last.stream_revision), position: { commit: BigInt(last.transaction_id!), prepare: BigInt(last.global_position!) }, idempotent: true },
+      currentRevision,
     };
   }
 

@@ -48,6 +48,24 @@ describe('PostgreSQL group commit', () => {
     assert.equal((await store.readStream('t-8')).length, 2);
   });
 
+  it('keeps its shared statement when appends in it expect a stream that already exists (retried pushes): the others still land together', async () => {
+    await Promise.all(Array.from({ length: 5 }, (_, i) => store.appendToStream(`push-${i}`, [newEvent('Received', {})], { expectedRevision: 'no_stream' })));
+    await store.appendToStream('behind', [newEvent('A', {}), newEvent('B', {})]);
+    const before = (await store.readAll({ maxCount: 100 })).length;
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => settle(store.appendToStream(`push-${i}`, [newEvent('Received', { i })], { expectedRevision: 'no_stream' }))),
+      settle(store.appendToStream('behind', [newEvent('C', {})], { expectedRevision: 0 })),
+    ]);
+    const refused = outcomes.map((o, i) => (o.error instanceof WrongExpectedVersionError ? i : -1)).filter((i) => i >= 0);
+    assert.deepEqual(refused, [0, 1, 2, 3, 4, 20]);
+    const landed = (await store.readAll({ maxCount: 100 })).slice(before);
+    assert.equal(landed.length, 15);
+    // Refused one by one, each of the 15 would have gone again alone: 15 transactions.
+    const transactions = new Set(landed.map((e) => e.position.commit));
+    assert.ok(transactions.size <= 2, `15 appends beside 6 refusals took ${transactions.size} transactions`);
+    assert.deepEqual((await store.readStream('behind')).map((e) => e.type), ['A', 'B']);
+  });
+
   it('answers a re-send inside a batch with the original result, a partial re-send with an error, and lands the others once', async () => {
     const original = [newEvent('A', {}), newEvent('B', {})];
     const first = await store.appendToStream('resent', original);
