@@ -3,6 +3,9 @@ import { createCipheriv } from 'node:crypto';
 import { callbackKey, encryptCallback, callbackSignature } from '../../src/wechat/crypto';
 import { wxcomponentProjection } from '../../src/projections/wxcomponent/records';
 import { rebuildProjection } from '../../src/projections/rebuild';
+import { receiveBizCallback } from '../../src/commands/wxcomponent/receive';
+import { systemMetadata } from '../../src/commands/system-metadata';
+import { PostgresEventStore } from '../../src/eventstore/postgres';
 import { COMPONENT, encryptedPush } from './push';
 import { eventually, startWxHarness, type WxHarness } from './support';
 
@@ -164,6 +167,32 @@ describe('wxcomponent callbacks, end to end (encrypted as WeChat sends them)', f
     assert.equal(old.total, 0);
     assert.equal((await h.get('/admin/wx-biz-records?colour=red', jwt)).body.code, 1001, 'unknown filters are refused');
     assert.equal((await h.get('/admin/wx-biz-records?startTime=20&endTime=10', jwt)).body.code, 1001);
+  });
+
+  it('a retry lands once across processes: whichever process recorded the push, a retry to the other answers success and records nothing', async () => {
+    // A second API process: its own event store (and its own memory of pushes) on the same database.
+    const other = new PostgresEventStore(h.svc.deps.knex);
+    const otherDeps = { ...h.svc.deps, store: other };
+    const push = (msgId: string) => encryptedPush({ ToUserName: 'gh_68a928e5d67e', FromUserName: 'oKRJjxBf2p', CreateTime: now(), MsgType: 'text', Content: msgId, MsgId: msgId });
+    const receiveElsewhere = (p: ReturnType<typeof push>) => {
+      const query = Object.fromEntries(new URLSearchParams(p.query.slice(1)));
+      return receiveBizCallback(otherDeps, AUTHORIZER, query, p.body, systemMetadata('test'));
+    };
+    try {
+      const before = await h.eventCount();
+      const first = push('31000000000000001');
+      assert.equal((await h.push(`/wxcallback/biz/${AUTHORIZER}`, first)).text, 'success');
+      assert.equal((await receiveElsewhere(first)).duplicate, true);
+
+      const second = push('31000000000000002');
+      assert.equal((await receiveElsewhere(second)).duplicate, false);
+      const retries = await Promise.all([1, 2, 3].map(() => h.push(`/wxcallback/biz/${AUTHORIZER}`, second)));
+      for (const a of retries) assert.equal(a.text, 'success');
+      assert.equal((await receiveElsewhere(second)).duplicate, true);
+      assert.equal(await h.eventCount(), before + 2);
+    } finally {
+      await other.close();
+    }
   });
 
   describe('refusals record nothing', () => {

@@ -12,6 +12,7 @@ import { DomainError } from '../domain-error';
 import { bizCallback, componentCallback, type RecordedCallback } from './callbacks';
 import { authorizerStream, callbackStream, type WxComponentEvent } from './events';
 import { forwardCallback } from './forwarding';
+import { recordOnce } from './recorded-pushes';
 import { authorizerTokenKey } from './tokens';
 
 export interface ReceiveDeps {
@@ -85,18 +86,22 @@ export interface ReceivedCallback {
  * Appends one event per callback to the stream its retry key names, with expected revision
  * `no_stream`: the store's unique (stream, revision) constraint is the claim, checked by the very
  * INSERT that appends, so a retry — even three at the same moment — records nothing. (A separate
- * unique_claims row would cost a transaction of four round trips on WeChat's hottest path.)
+ * unique_claims row would cost a transaction of four round trips on WeChat's hottest path.) A
+ * retry this process has already recorded is answered before any statement (recorded-pushes).
  */
 async function record(deps: ReceiveDeps, recorded: RecordedCallback, metadata: EventMetadata): Promise<{ duplicate: boolean; eventId: string; streamId: string }> {
   const eventId = randomUUID();
   const streamId = callbackStream(recorded.claim);
-  try {
-    await deps.store.appendToStream(streamId, [{ eventId, type: recorded.event.type, data: recorded.event.data, metadata }], { expectedRevision: 'no_stream' });
-    return { duplicate: false, eventId, streamId };
-  } catch (err) {
-    if (err instanceof WrongExpectedVersionError) return { duplicate: true, eventId, streamId };
-    throw err;
-  }
+  const { duplicate } = await recordOnce(deps.store, streamId, async () => {
+    try {
+      await deps.store.appendToStream(streamId, [{ eventId, type: recorded.event.type, data: recorded.event.data, metadata }], { expectedRevision: 'no_stream' });
+      return true;
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) return false;
+      throw err;
+    }
+  });
+  return { duplicate, eventId, streamId };
 }
 
 export async function receiveComponentCallback(deps: ReceiveDeps, query: CallbackQuery, body: string, metadata: EventMetadata): Promise<ReceivedCallback> {
