@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { round, type LoadFigures } from './measure';
+import { round, WARMUP_SECONDS, type LoadFigures } from './measure';
 
 const run = promisify(execFile);
 
@@ -29,13 +29,24 @@ export interface HttpLoad {
   body?: string;
   /** Requests sent in turn (another device, another message each): override method/headers/body. */
   requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
+  /** Sent during the warm-up instead of `requests` (distinct messages must not be spent before the measured run). */
+  warmupRequests?: HttpLoad['requests'];
+  /** WARMUP_SECONDS unless told (0: the server is warm already). */
+  warmupSeconds?: number;
+  /** Runs between the warm-up and the measured run (outside both). */
+  beforeMeasuring?: () => Promise<void>;
 }
 
 /**
  * Closed-loop HTTP load with autocannon in a process of its own (bench/load-generator.ts): the
- * server's event loop does only the server's work. Both still share the machine's cores.
+ * server's event loop does only the server's work. Both still share the machine's cores. A
+ * warm-up run goes first and is not counted.
  */
-export async function loadHttp(load: HttpLoad): Promise<HttpFigures> {
+export async function loadHttp({ warmupRequests, warmupSeconds = WARMUP_SECONDS, beforeMeasuring, ...load }: HttpLoad): Promise<HttpFigures> {
+  if (warmupSeconds > 0) await runChild('load-generator.ts', { ...load, seconds: warmupSeconds, requests: warmupRequests ?? load.requests });
+  // Requests the warm-up's generator abandoned at its end finish before the measured run starts.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await beforeMeasuring?.();
   const cpuBefore = process.cpuUsage();
   const { requests, ...figures } = await runChild<Omit<HttpFigures, 'serverCpuUsPerRequest'> & { requests: number }>('load-generator.ts', load);
   const cpu = process.cpuUsage(cpuBefore);

@@ -7,20 +7,32 @@ export interface LoadFigures {
   p99Ms: number;
 }
 
-export async function runClosedLoop(concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<void>): Promise<LoadFigures> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
+/**
+ * Seconds of load sent before each measured phase and not counted (BENCH_WARMUP_SECONDS, default 2):
+ * the figures are the service running warm, as it does after its first minute, not V8 still
+ * compiling its hot functions (which cost a 5-second phase a fifth of its throughput here).
+ */
+export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+
+/** `op` from `concurrency` workers for the warm-up, then measured for `seconds`; `i` counts on across both. */
+export async function runClosedLoop(concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<void>, warmupSeconds = WARMUP_SECONDS): Promise<LoadFigures> {
   let counter = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await op(worker, counter++);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
+  const phase = async (length: number, latencies: number[] | null) => {
+    const deadline = performance.now() + length * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        while (performance.now() < deadline) {
+          const t = performance.now();
+          await op(worker, counter++);
+          latencies?.push(performance.now() - t);
+        }
+      }),
+    );
+  };
+  if (warmupSeconds > 0) await phase(warmupSeconds, null);
+  const latencies: number[] = [];
+  const start = performance.now();
+  await phase(seconds, latencies);
   const elapsed = (performance.now() - start) / 1000;
   return { ops: latencies.length, seconds: round(elapsed), opsPerSecond: round(latencies.length / elapsed), ...percentiles(latencies) };
 }
