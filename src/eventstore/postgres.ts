@@ -26,6 +26,11 @@ import type {
 const NOTIFY_CHANNEL = 'authledger_events';
 const DEFAULT_POLL_MS = 250;
 const NOTIFY_COALESCE_MS = 10;
+/** How long an appending store trusts its last look at who else listens; a listener that starts meanwhile polls. */
+const LISTENERS_CHECK_MS = 2_000;
+const LISTENER_NAME = 'authledger-listener';
+/** Whether a store other than ours (pid $1) listens on this database. */
+const OTHERS_LISTENING_SQL = `select exists (select 1 from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_NAME}' and pid <> ?) as listening`;
 /** Append statements in flight at once before further appends wait to share one (group commit). */
 const DEFAULT_APPEND_STATEMENTS = 4;
 
@@ -74,6 +79,9 @@ export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
   private readonly appended = new EventEmitter();
   private notifyPending = false;
+  /** Until asked, assume someone does. */
+  private othersListening = true;
+  private listenersCheckDue = 0;
   private listener: pg.Client | null = null;
   private listenerStarting: Promise<void> | null = null;
   private closed = false;
@@ -81,7 +89,7 @@ export class PostgresEventStore implements EventStore {
 
   constructor(
     private readonly db: Knex,
-    private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number } = {},
+    private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number; listenersCheckMs?: number } = {},
   ) {
     this.appended.setMaxListeners(0);
     this.groupCommit = new GroupCommit((name, text, values) => this.prepared(name, text, values), options.appendStatements ?? DEFAULT_APPEND_STATEMENTS);
@@ -320,7 +328,9 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Wakes local subscribers at once; other processes hear one NOTIFY per NOTIFY_COALESCE_MS at
-   * most, so a burst of appends costs one extra statement, not one each.
+   * most, so a burst of appends costs one extra statement, not one each, and none at all while no
+   * other store listens: a NOTIFY commits (and flushes) a transaction of its own, which cost a
+   * lone writer a tenth of its appends.
    */
   private signalAppended(): void {
     this.appended.emit('appended');
@@ -328,15 +338,27 @@ export class PostgresEventStore implements EventStore {
     this.notifyPending = true;
     setTimeout(() => {
       this.notifyPending = false;
-      if (this.closed) return;
-      this.db.raw('select pg_notify(?, ?)', [NOTIFY_CHANNEL, '']).catch(() => undefined);
+      if (!this.closed) void this.notifyOthers();
     }, NOTIFY_COALESCE_MS);
+  }
+
+  private async notifyOthers(): Promise<void> {
+    try {
+      if (Date.now() >= this.listenersCheckDue) {
+        this.listenersCheckDue = Date.now() + (this.options.listenersCheckMs ?? LISTENERS_CHECK_MS);
+        const { rows } = (await this.db.raw(OTHERS_LISTENING_SQL, [ownListenerPid(this.listener)])) as { rows: Array<{ listening: boolean }> };
+        this.othersListening = rows[0]?.listening ?? true;
+      }
+      if (this.othersListening) await this.db.raw('select pg_notify(?, ?)', [NOTIFY_CHANNEL, '']);
+    } catch {
+      this.othersListening = true; // polling covers a NOTIFY lost with the connection
+    }
   }
 
   /** One LISTEN connection per store, only once somebody subscribes; polling covers any gap. */
   private ensureListener(): Promise<void> {
     if (this.listener || this.listenerStarting || this.closed || !this.options.databaseUrl) return this.listenerStarting ?? Promise.resolve();
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'authledger-listener' });
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: LISTENER_NAME });
     this.listenerStarting = (async () => {
       try {
         await client.connect();
@@ -359,6 +381,11 @@ export class PostgresEventStore implements EventStore {
     })();
     return this.listenerStarting;
   }
+}
+
+/** pg keeps the backend's pid from BackendKeyData as `processID`; its typings do not declare it. */
+function ownListenerPid(client: pg.Client | null): number {
+  return (client as { processID?: number } | null)?.processID ?? 0;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PostgresEventStore } from '../../src/eventstore/postgres';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { newEvent } from '../support/events';
+
+/**
+ * Another process's subscriber hears an append at once through NOTIFY (its polling is set to a
+ * minute here, so nothing else could wake it), and a store that nobody else listens to sends none.
+ */
+describe('PostgreSQL appends wake other processes', function () {
+  this.timeout(30_000);
+  let db: TestDatabase;
+  let writer: PostgresEventStore;
+  let reader: PostgresEventStore;
+  let watcher: pg.Client;
+  const heard: string[] = [];
+
+  beforeEach(async () => {
+    db = await createTestDatabase('notify');
+    writer = new PostgresEventStore(db.knex, { databaseUrl: db.url, listenersCheckMs: 100 });
+    reader = new PostgresEventStore(db.knex, { databaseUrl: db.url, pollIntervalMs: 60_000 });
+    // A bystander on the channel, not one of ours: it sees every NOTIFY but does not ask for them.
+    watcher = new pg.Client({ connectionString: db.url, application_name: 'bystander' });
+    await watcher.connect();
+    await watcher.query('listen authledger_events');
+    heard.length = 0;
+    watcher.on('notification', (n) => heard.push(n.channel));
+  });
+  afterEach(async () => {
+    await watcher.end();
+    await writer.close();
+    await reader.close();
+    await db.drop();
+  });
+
+  const listeners = async () =>
+    Number((await db.knex.raw("select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'authledger-listener'")).rows[0].n);
+
+  it('sends no NOTIFY while no other store listens', async () => {
+    for (let i = 0; i < 5; i++) {
+      await writer.appendToStream('quiet', [newEvent('Happened', { i })]);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(heard, []);
+  });
+
+  it("wakes another store's subscriber within moments of an append once it listens", async () => {
+    const subscription = reader.subscribeToAll();
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const batch of subscription) {
+        received.push(...batch.map((e) => e.streamId));
+        if (received.includes('loud')) break;
+      }
+    })();
+    await eventually(async () => (await listeners()) === 1, 5_000);
+    // The writer looks again within its check interval; the append after that is heard at once.
+    await new Promise((r) => setTimeout(r, 150));
+    const started = Date.now();
+    await writer.appendToStream('loud', [newEvent('Happened', {})]);
+    await reading;
+    assert.ok(Date.now() - started < 5_000, 'the subscriber polls once a minute: only NOTIFY can have woken it');
+    assert.ok(heard.length >= 1);
+    await subscription.close();
+  });
+});
