@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WecomMember } from '../../src/wecom/client';
 
 /**
  * A local server answering as WeCom's server API does (cgi-bin/gettoken, department/list,
@@ -22,15 +23,8 @@ export interface FakeDepartment {
   order: number;
 }
 
-export interface FakeMember {
-  userid: string;
-  name: string;
-  department: number[];
-  mobile?: string;
-  email?: string;
-  avatar?: string;
-  status?: number;
-}
+/** A member as WeCom's user/get and user/list answer it: the client's own type. */
+export type FakeMember = WecomMember;
 
 export interface FakeWecomCall {
   api: string;
