@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RequestSource } from './load-generator';
 import { round, WARMUP_SECONDS, type LoadFigures } from './measure';
 
 const run = promisify(execFile);
@@ -28,9 +29,9 @@ export interface HttpLoad {
   headers?: Record<string, string>;
   body?: string;
   /** Requests sent in turn (another device, another message each): override method/headers/body. */
-  requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
+  requests?: RequestSource;
   /** Sent during the warm-up instead of `requests` (distinct messages must not be spent before the measured run). */
-  warmupRequests?: HttpLoad['requests'];
+  warmupRequests?: RequestSource;
   /** WARMUP_SECONDS unless told (0: the server is warm already). */
   warmupSeconds?: number;
   /** Runs between the warm-up and the measured run (outside both). */

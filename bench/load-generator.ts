@@ -1,26 +1,38 @@
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { wechatPushes, type PushRange } from './wechat-pushes';
 
 /**
  * The HTTP load generator, run as its own process by bench/http.ts so that generating load does
- * not share an event loop with the server it measures. Reads the load from the JSON file named in
- * argv, prints autocannon's figures as one JSON line.
+ * not share an event loop (or a heap) with the server it measures. Reads the load from the JSON
+ * file named in argv, prints autocannon's figures as one JSON line.
  */
-interface LoadSpec {
+export interface LoadRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Requests sent in turn, round robin: listed, or WeChat pushes built here (see wechat-pushes.ts). */
+export type RequestSource = LoadRequest[] | { wechatPushes: PushRange };
+
+export interface LoadSpec {
   url: string;
   connections: number;
   seconds: number;
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Sent in turn, round robin. */
-  requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>;
+  requests?: RequestSource;
 }
+
+const requestsOf = (source: RequestSource | undefined): LoadRequest[] | undefined => (source && !Array.isArray(source) ? wechatPushes(source.wechatPushes) : source);
 
 async function main() {
   const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
   let next = 0;
-  const variants = spec.requests;
+  const variants = requestsOf(spec.requests);
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -42,7 +54,9 @@ async function main() {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`load generator failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`load generator failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
