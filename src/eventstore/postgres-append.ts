@@ -6,6 +6,10 @@ import type { ExpectedRevision, NewEvent } from './port';
  * them, and the unique event_id index turns a re-send into a unique violation the adapter
  * recognises. No rows inserted means the expected revision did not hold.
  *
+ * The stream's revision comes from one backward index probe whatever the expected kind, so the
+ * plan cached for the statement is as cheap as one made for literal values and PostgreSQL keeps
+ * it (a CASE that let literal plans skip the probe made it plan every append anew).
+ *
  * $1 stream, $2 kind ('any' | 'stream_exists' | 'no_stream' | 'exact'), $3 revision for
  * 'exact', $4 the events as [{id, type, data, metadata}] in stream order.
  */
@@ -13,17 +17,16 @@ export const APPEND_SQL = `
 insert into events (stream_id, stream_revision, event_id, type, data, metadata)
 select $1::text, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
 from (
-  select case $2::text
-    when 'exact' then $3::bigint
-    when 'no_stream' then -1
-    when 'any' then coalesce((select max(stream_revision) from events where stream_id = $1::text), -1)
-    else (select max(stream_revision) from events where stream_id = $1::text)
-  end as base
-  offset 0 -- keeps the subquery whole: flattened, each use of r.base would look the revision up again
+  select case $2::text when 'exact' then $3::bigint when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
+    case $2::text
+      when 'exact' then coalesce(c.cur, -1) = $3::bigint
+      when 'no_stream' then c.cur is null
+      when 'any' then true
+      else c.cur is not null
+    end as holds
+  from (select max(stream_revision) as cur from events where stream_id = $1::text) c
 ) r, jsonb_array_elements($4::jsonb) with ordinality as e(value, ord)
-where r.base is not null
-  -- Only an exact revision can name one the stream has not reached (the others come from max()).
-  and ($2::text <> 'exact' or r.base < 0 or exists (select 1 from events x where x.stream_id = $1::text and x.stream_revision = r.base))
+where r.holds
 order by e.ord
 returning global_position::text, transaction_id::text, stream_revision::text`;
 

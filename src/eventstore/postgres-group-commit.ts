@@ -11,30 +11,30 @@ import { APPEND_SQL, type AppendedRow, type AppendParameters } from './postgres-
  * batches wait on each other's rows in the same order and cannot deadlock. If the batch hits a
  * unique violation anyway (a re-sent event id, a writer in another process), it is rolled back
  * whole and every append in it is retried alone, so each gets exactly its own outcome. An expected
- * revision the stream has already passed (a retried WeChat push: no_stream on a recorded stream)
- * is not such a violation: the statement skips that append, the rest of the batch lands, and the
- * append sees no rows, its wrong-expected-version answer.
+ * revision that does not hold (a retried WeChat push: no_stream on a recorded stream) is not such
+ * a violation: the statement skips that append, the rest of the batch lands, and the append sees
+ * no rows, its wrong-expected-version answer.
+ *
+ * Each stream's revision is read by one backward probe of the (stream_id, stream_revision) index,
+ * written so that even the plan a connection makes on an empty log stays that probe: an EXISTS
+ * per revision here once became a hashed subplan that read the whole table on every batch.
  */
 export const APPEND_BATCH_SQL = `
 insert into events (stream_id, stream_revision, event_id, type, data, metadata)
 select a.s, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
 from jsonb_to_recordset($1::jsonb) as a(s text, k text, r bigint, e jsonb)
 cross join lateral (
-  select case a.k
-    when 'exact' then a.r
-    when 'no_stream' then -1
-    when 'any' then coalesce((select max(stream_revision) from events where stream_id = a.s), -1)
-    else (select max(stream_revision) from events where stream_id = a.s)
-  end as base
-  offset 0
+  select case a.k when 'exact' then a.r when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
+    case a.k
+      when 'exact' then coalesce(c.cur, -1) = a.r
+      when 'no_stream' then c.cur is null
+      when 'any' then true
+      else c.cur is not null
+    end as holds
+  from (select max(stream_revision) as cur from events where stream_id = a.s) c
 ) r
 cross join lateral jsonb_array_elements(a.e) with ordinality as e(value, ord)
-where r.base is not null
-  and (a.k <> 'exact' or r.base < 0 or exists (select 1 from events x where x.stream_id = a.s and x.stream_revision = r.base))
-  -- A revision the stream has passed is refused as no rows, not by the unique index: a violation
-  -- would cost the whole batch. (APPEND_SQL, always alone, leaves this to the index: the extra
-  -- subplan there tips PostgreSQL into planning every execution anew.)
-  and (a.k in ('any', 'stream_exists') or not exists (select 1 from events x where x.stream_id = a.s and x.stream_revision = r.base + 1))
+where r.holds
 order by a.s, e.ord
 returning stream_id, global_position::text, transaction_id::text, stream_revision::text`;
 

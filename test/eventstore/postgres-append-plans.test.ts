@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { APPEND_SQL } from '../../src/eventstore/postgres-append';
+import { APPEND_BATCH_SQL } from '../../src/eventstore/postgres-group-commit';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * An append costs the same on a log of a hundred events and of a hundred million: its statements
+ * find a stream's revision through the (stream_id, stream_revision) index and never read the
+ * table, and PostgreSQL plans them once per connection, not on every append. (A hashed subplan
+ * over the whole table once made every batch slower as the log grew; a plan that only looked good
+ * for literal values made every single append pay for planning.)
+ */
+describe('PostgreSQL append statements, as planned', () => {
+  let db: TestDatabase;
+
+  before(async () => {
+    db = await createTestDatabase('append-plans', { poolMax: 2 });
+  });
+  after(() => db.drop());
+
+  const event = (i: number) => `{"id":"7d1f4e62-1b8a-4c3e-9a4f-${String(i).padStart(12, '0')}","type":"T","data":{},"metadata":{}}`;
+  const statements = [
+    { name: 'the single append', sql: APPEND_SQL, args: (i: number) => [`'planned-${i}'`, "'no_stream'", 'null', `'[${event(i)}]'`] },
+    { name: 'the shared (group commit) append', sql: APPEND_BATCH_SQL, args: (i: number) => [`'[{"s":"stream-${i}","k":"exact","r":3,"e":[${event(100 + i)}]},{"s":"new-${i}","k":"no_stream","e":[${event(200 + i)}]}]'`] },
+  ];
+
+  /** Runs `work` on one connection of its own, in a transaction rolled back after: these statements insert. */
+  async function onOneConnection(work: (query: (sql: string) => Promise<Array<Record<string, string>>>) => Promise<void>): Promise<void> {
+    const pool = db.knex.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
+    const connection = await pool.acquireConnection();
+    try {
+      await connection.query('begin');
+      await work(async (sql) => (await connection.query(sql)).rows as Array<Record<string, string>>);
+    } finally {
+      await connection.query('rollback');
+      await pool.releaseConnection(connection);
+    }
+  }
+
+  async function genericPlan(sql: string, args: string[]): Promise<string> {
+    let plan = '';
+    await onOneConnection(async (query) => {
+      await query('set local plan_cache_mode = force_generic_plan');
+      await query(`prepare planned as ${sql}`);
+      plan = (await query(`explain execute planned(${args.join(', ')})`)).map((r) => r['QUERY PLAN']).join('\n');
+      await query('deallocate planned');
+    });
+    return plan;
+  }
+
+  const probesOnly = (plan: string) => {
+    assert.match(plan, /Index Only Scan Backward using events_stream_revision_unique/);
+    assert.doesNotMatch(plan, /Seq Scan on events|hashed SubPlan/, plan);
+  };
+
+  // A connection keeps the plan it made first, on a new database while the log was still empty.
+  for (const { name, sql, args } of statements) {
+    it(`${name}: planned on an empty log, it probes the index and never reads the table`, async () => {
+      probesOnly(await genericPlan(sql, args(0)));
+    });
+  }
+
+  describe('on a log of 40,000 events', () => {
+    before(async () => {
+      await db.knex.raw(`
+        insert into events (stream_id, stream_revision, event_id, type, data, metadata)
+        select 'stream-' || (g / 4), g % 4, md5(g::text)::uuid, 'Seeded', '{}', '{}' from generate_series(0, 39999) g`);
+      await db.knex.raw('analyze events');
+    });
+
+    for (const { name, sql, args } of statements) {
+      it(`${name}: it still probes the index and never reads the table`, async () => {
+        probesOnly(await genericPlan(sql, args(0)));
+      });
+
+      it(`${name}: PostgreSQL settles on one plan for it after its first executions`, async () => {
+        let generic = 0;
+        await onOneConnection(async (query) => {
+          await query(`prepare planned as ${sql}`);
+          for (let i = 0; i < 10; i++) assert.equal((await query(`execute planned(${args(i).join(', ')})`)).length, sql === APPEND_SQL ? 1 : 2);
+          generic = Number((await query("select generic_plans from pg_prepared_statements where name = 'planned'"))[0]!.generic_plans);
+          await query('deallocate planned');
+        });
+        assert.ok(generic >= 5, `only ${generic} of 10 executions used the cached plan: every append paid for planning`);
+      });
+    }
+  });
+});
