@@ -31,8 +31,13 @@ const LISTENERS_CHECK_MS = 2_000;
 const LISTENER_NAME = 'authledger-listener';
 /** Whether a store other than ours (pid $1) listens on this database. */
 const OTHERS_LISTENING_SQL = `select exists (select 1 from pg_stat_activity where datname = current_database() and application_name = '${LISTENER_NAME}' and pid <> ?) as listening`;
-/** Append statements in flight at once before further appends wait to share one (group commit). */
-const DEFAULT_APPEND_STATEMENTS = 4;
+/**
+ * Append statements in flight at once before further appends wait to share one (group commit).
+ * Two, measured against four on this 2-core machine: half the transactions for the same WeChat
+ * pushes, ~10% more pushes answered, steadier p99; 1-event appends from 32 callers lose ~10%,
+ * still far above separate INSERTs.
+ */
+const DEFAULT_APPEND_STATEMENTS = 2;
 
 type KnexPool = { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
 
