@@ -1,6 +1,21 @@
 import type { ExpectedRevision, NewEvent } from './port';
 
 /**
+ * The stream's revision by one backward probe of the (stream_id, stream_revision) index, and from
+ * it the revision the new events follow (`base`) and whether the expected revision `holds`.
+ */
+export function revisionCheck(stream: string, kind: string, revision: string): string {
+  return `select case ${kind} when 'exact' then ${revision} when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
+    case ${kind}
+      when 'exact' then coalesce(c.cur, -1) = ${revision}
+      when 'no_stream' then c.cur is null
+      when 'any' then true
+      else c.cur is not null
+    end as holds
+  from (select max(stream_revision) as cur from events where stream_id = ${stream}) c`;
+}
+
+/**
  * The append, as one INSERT. Its rows take the revisions right after the expected one; the
  * unique (stream_id, stream_revision) index then lets exactly one of several racing writers have
  * them, and the unique event_id index turns a re-send into a unique violation the adapter
@@ -17,14 +32,7 @@ export const APPEND_SQL = `
 insert into events (stream_id, stream_revision, event_id, type, data, metadata)
 select $1::text, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
 from (
-  select case $2::text when 'exact' then $3::bigint when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
-    case $2::text
-      when 'exact' then coalesce(c.cur, -1) = $3::bigint
-      when 'no_stream' then c.cur is null
-      when 'any' then true
-      else c.cur is not null
-    end as holds
-  from (select max(stream_revision) as cur from events where stream_id = $1::text) c
+  ${revisionCheck('$1::text', '$2::text', '$3::bigint')}
 ) r, jsonb_array_elements($4::jsonb) with ordinality as e(value, ord)
 where r.holds
 order by e.ord

@@ -1,4 +1,4 @@
-import { APPEND_SQL, type AppendedRow, type AppendParameters } from './postgres-append';
+import { APPEND_SQL, revisionCheck, type AppendedRow, type AppendParameters } from './postgres-append';
 
 /**
  * Group commit for appends outside a caller's transaction. While `maxStatements` appends are
@@ -24,14 +24,7 @@ insert into events (stream_id, stream_revision, event_id, type, data, metadata)
 select a.s, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
 from jsonb_to_recordset($1::jsonb) as a(s text, k text, r bigint, e jsonb)
 cross join lateral (
-  select case a.k when 'exact' then a.r when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
-    case a.k
-      when 'exact' then coalesce(c.cur, -1) = a.r
-      when 'no_stream' then c.cur is null
-      when 'any' then true
-      else c.cur is not null
-    end as holds
-  from (select max(stream_revision) as cur from events where stream_id = a.s) c
+  ${revisionCheck('a.s', 'a.k', 'a.r')}
 ) r
 cross join lateral jsonb_array_elements(a.e) with ordinality as e(value, ord)
 where r.holds

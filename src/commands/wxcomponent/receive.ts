@@ -86,9 +86,9 @@ export interface ReceivedCallback {
  * Appends one event per callback to the stream its retry key names, with expected revision
  * `no_stream`: the stream is the claim, checked by the very INSERT that appends (its revision
  * check, and the unique (stream, revision) constraint when retries race), so a retry — even three
- * at the same moment — records nothing. (A separate
- * unique_claims row would cost a transaction of four round trips on WeChat's hottest path.) A
- * retry this process has already recorded is answered before any statement (recorded-pushes).
+ * at the same moment — records nothing. (A separate unique_claims row would cost a transaction of
+ * four round trips on WeChat's hottest path.) A retry this process has already recorded is
+ * answered before any statement (recorded-pushes).
  */
 async function record(deps: ReceiveDeps, recorded: RecordedCallback, metadata: EventMetadata): Promise<{ duplicate: boolean; eventId: string; streamId: string }> {
   const eventId = randomUUID();
