@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { systemMetadata } from '../src/commands/system-metadata';
 import { PostgresEventStore } from '../src/eventstore/postgres';
 import type { NewEvent } from '../src/eventstore/port';
-import { ratio, round, runClosedLoop, type LoadFigures } from './measure';
+import { ratio, round, runInTurns, type LoadFigures } from './measure';
 
 const metadata = systemMetadata('bench');
 const payload = { account: 'bench-user', name: '压测用户', mobile: '13800000000', roles: ['user'], n: 0 };
@@ -22,7 +22,7 @@ export interface AppendCase {
 
 /**
  * Appends through the adapter beside a raw `pg` INSERT of the same rows (same JSON, one
- * statement per append) into a bare table, at the same concurrency, in the same run.
+ * statement per append) into a bare table, at the same concurrency, measured in alternating turns.
  */
 export async function benchAppends(knex: Knex, databaseUrl: string, seconds: number): Promise<AppendCase[]> {
   const store = new PostgresEventStore(knex, { databaseUrl });
@@ -32,19 +32,21 @@ export async function benchAppends(knex: Knex, databaseUrl: string, seconds: num
   try {
     for (const eventsPerAppend of [1, 10]) {
       for (const inFlight of [1, 32]) {
-        const rawInsert = await runClosedLoop(inFlight, seconds, async (w, i) => {
-          const values: string[] = [];
-          const params: unknown[] = [];
-          for (let k = 0; k < eventsPerAppend; k++) {
-            const b = params.length;
-            values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})`);
-            params.push(`raw-${w}`, 'BenchHappened', JSON.stringify({ ...payload, n: i }), JSON.stringify(metadata));
-          }
-          await pool.query(`insert into bench_raw (stream, type, data, metadata) values ${values.join(',')}`, params);
-        });
-        const ours = await runClosedLoop(inFlight, seconds, async (w, i) => {
-          await store.appendToStream(`bench-${eventsPerAppend}-${inFlight}-${w}`, Array.from({ length: eventsPerAppend }, (_, k) => event(i * 100 + k)));
-        });
+        const [rawInsert, ours] = await runInTurns(inFlight, seconds, [
+          async (w, i) => {
+            const values: string[] = [];
+            const params: unknown[] = [];
+            for (let k = 0; k < eventsPerAppend; k++) {
+              const b = params.length;
+              values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4})`);
+              params.push(`raw-${w}`, 'BenchHappened', JSON.stringify({ ...payload, n: i }), JSON.stringify(metadata));
+            }
+            await pool.query(`insert into bench_raw (stream, type, data, metadata) values ${values.join(',')}`, params);
+          },
+          async (w, i) => {
+            await store.appendToStream(`bench-${eventsPerAppend}-${inFlight}-${w}`, Array.from({ length: eventsPerAppend }, (_, k) => event(i * 100 + k)));
+          },
+        ]);
         cases.push({
           eventsPerAppend,
           inFlight,
