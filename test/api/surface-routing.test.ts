@@ -11,9 +11,9 @@ import { call, startTestApp, type TestApp } from './support';
 describe('Surface routing', () => {
   let app: TestApp;
 
-  const answering = (name: string, path: string, method: 'get' | 'post' = 'get'): Route =>
+  const answering = (name: string, path: string): Route =>
     defineRoute({
-      method,
+      method: 'get',
       path,
       summary: name,
       tags: ['routing'],

@@ -5,11 +5,11 @@ import { APPEND_BATCH_SQL } from '../../src/eventstore/postgres-group-commit';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
- * An append costs the same on a log of a hundred events and of a hundred million: its statements
- * find a stream's revision through the (stream_id, stream_revision) index and never read the
- * table, and PostgreSQL plans them once per connection, not on every append. (A hashed subplan
- * over the whole table once made every batch slower as the log grew; a plan that only looked good
- * for literal values made every single append pay for planning.)
+ * An append's cost does not grow with the log: its statements find a stream's revision through
+ * the (stream_id, stream_revision) index and never read the table, and PostgreSQL plans them once
+ * per connection, not on every append. (A hashed subplan over the whole table once made every
+ * batch slower as the log grew; a plan that only looked good for literal values made every single
+ * append pay for planning.)
  */
 describe('PostgreSQL append statements, as planned', () => {
   let db: TestDatabase;
@@ -25,26 +25,30 @@ describe('PostgreSQL append statements, as planned', () => {
     { name: 'the shared (group commit) append', sql: APPEND_BATCH_SQL, args: (i: number) => [`'[{"s":"stream-${i}","k":"exact","r":3,"e":[${event(100 + i)}]},{"s":"new-${i}","k":"no_stream","e":[${event(200 + i)}]}]'`] },
   ];
 
-  /** Runs `work` on one connection of its own, in a transaction rolled back after: these statements insert. */
-  async function onOneConnection(work: (query: (sql: string) => Promise<Array<Record<string, string>>>) => Promise<void>): Promise<void> {
+  /**
+   * `work` with `sql` prepared as `planned` on a connection of its own, in a transaction rolled back
+   * afterwards (these statements insert). A prepared statement outlives a rollback, so it goes too.
+   */
+  async function withPrepared(sql: string, work: (query: (text: string) => Promise<Array<Record<string, string>>>) => Promise<void>): Promise<void> {
     const pool = db.knex.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
     const connection = await pool.acquireConnection();
+    const query = async (text: string) => (await connection.query(text)).rows as Array<Record<string, string>>;
     try {
-      await connection.query('begin');
-      await work(async (sql) => (await connection.query(sql)).rows as Array<Record<string, string>>);
+      await query('begin');
+      await query(`prepare planned as ${sql}`);
+      await work(query);
     } finally {
-      await connection.query('rollback');
+      await query('rollback');
+      if ((await query("select 1 from pg_prepared_statements where name = 'planned'")).length) await query('deallocate planned');
       await pool.releaseConnection(connection);
     }
   }
 
   async function genericPlan(sql: string, args: string[]): Promise<string> {
     let plan = '';
-    await onOneConnection(async (query) => {
+    await withPrepared(sql, async (query) => {
       await query('set local plan_cache_mode = force_generic_plan');
-      await query(`prepare planned as ${sql}`);
       plan = (await query(`explain execute planned(${args.join(', ')})`)).map((r) => r['QUERY PLAN']).join('\n');
-      await query('deallocate planned');
     });
     return plan;
   }
@@ -76,11 +80,9 @@ describe('PostgreSQL append statements, as planned', () => {
 
       it(`${name}: PostgreSQL settles on one plan for it after its first executions`, async () => {
         let generic = 0;
-        await onOneConnection(async (query) => {
-          await query(`prepare planned as ${sql}`);
+        await withPrepared(sql, async (query) => {
           for (let i = 0; i < 10; i++) assert.equal((await query(`execute planned(${args(i).join(', ')})`)).length, sql === APPEND_SQL ? 1 : 2);
           generic = Number((await query("select generic_plans from pg_prepared_statements where name = 'planned'"))[0]!.generic_plans);
-          await query('deallocate planned');
         });
         assert.ok(generic >= 5, `only ${generic} of 10 executions used the cached plan: every append paid for planning`);
       });
