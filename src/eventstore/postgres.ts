@@ -3,6 +3,7 @@ import pg from 'pg';
 import { EventEmitter } from 'node:events';
 import { APPEND_SQL, appendParameters, type AppendedRow, type AppendParameters } from './postgres-append';
 import { GroupCommit } from './postgres-group-commit';
+import { LeasedConnections, type KnexPool } from './postgres-leased-connections';
 import {
   EventStoreUnavailableError,
   PartialDuplicateError,
@@ -39,7 +40,6 @@ const OTHERS_LISTENING_SQL = `select exists (select 1 from pg_stat_activity wher
  */
 const DEFAULT_APPEND_STATEMENTS = 2;
 
-type KnexPool = { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
 
 interface EventRow {
   global_position: string;
@@ -91,13 +91,15 @@ export class PostgresEventStore implements EventStore {
   private listenerStarting: Promise<void> | null = null;
   private closed = false;
   private readonly groupCommit: GroupCommit;
+  private readonly appendConnections: LeasedConnections;
 
   constructor(
     private readonly db: Knex,
     private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number; listenersCheckMs?: number } = {},
   ) {
     this.appended.setMaxListeners(0);
-    this.groupCommit = new GroupCommit((name, text, values) => this.prepared(name, text, values), options.appendStatements ?? DEFAULT_APPEND_STATEMENTS);
+    this.appendConnections = new LeasedConnections(db.client as KnexPool);
+    this.groupCommit = new GroupCommit((name, text, values) => this.appendConnections.query(name, text, values), options.appendStatements ?? DEFAULT_APPEND_STATEMENTS);
   }
 
   async appendToStream(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -324,6 +326,7 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.appendConnections.close();
     this.appended.emit('appended');
     this.appended.removeAllListeners();
     const listener = this.listener;
