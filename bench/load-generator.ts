@@ -1,11 +1,11 @@
-import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { closedLoopHttp, requestBytes } from './closed-loop-http';
 import { wechatPushes, type PushRange } from './wechat-pushes';
 
 /**
  * The HTTP load generator, run as its own process by bench/http.ts so that generating load does
  * not share an event loop (or a heap) with the server it measures. Reads the load from the JSON
- * file named in argv, prints autocannon's figures as one JSON line.
+ * file named in argv, prints its figures as one JSON line.
  */
 export interface LoadRequest {
   method?: string;
@@ -31,27 +31,12 @@ const requestsOf = (source: RequestSource | undefined): LoadRequest[] | undefine
 
 async function main() {
   const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
-  let next = 0;
-  const variants = requestsOf(spec.requests);
-  const result = await autocannon({
-    url: spec.url,
-    connections: spec.connections,
-    duration: spec.seconds,
-    method: (spec.method ?? 'GET') as autocannon.Request['method'],
-    headers: spec.headers,
-    body: spec.body,
-    requests: variants?.length ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...variants[next++ % variants.length] }) as autocannon.Request }] : undefined,
-  });
-  process.stdout.write(
-    `${JSON.stringify({
-      requestsPerSecond: result.requests.average,
-      requests: result.requests.total,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      errors: result.errors + result.timeouts,
-      non2xx: result.non2xx,
-    })}\n`,
-  );
+  const target = new URL(spec.url);
+  const defaults = { method: spec.method, headers: spec.headers, body: spec.body };
+  const variants = requestsOf(spec.requests) ?? [{}];
+  const requests = variants.map((r) => requestBytes(target, { ...defaults, ...r, headers: { ...spec.headers, ...r.headers } }));
+  const { requestsPerSecond, requests: answered, p50Ms, p99Ms, errors, non2xx } = await closedLoopHttp(target, spec.connections, spec.seconds, requests);
+  process.stdout.write(`${JSON.stringify({ requestsPerSecond, requests: answered, p50Ms, p99Ms, errors, non2xx })}\n`);
 }
 
 if (require.main === module) {

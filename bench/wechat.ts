@@ -44,7 +44,7 @@ export async function benchWechat(databaseUrl: string, seconds: number): Promise
         warmupSeconds: warmupRequests ? WARMUP_SECONDS : 0,
         beforeMeasuring: async () => void (before = await count()),
       });
-      // Let requests autocannon abandoned at the end finish before counting.
+      // Let requests the load generator left in flight at the end finish before counting.
       await new Promise((r) => setTimeout(r, 1_000));
       if (figures.errors || figures.non2xx) throw new Error(`callbacks answered ${figures.non2xx} non-2xx and ${figures.errors} errors`);
       return { ...figures, recorded: (await count()) - before };
