@@ -26,11 +26,12 @@ export function revisionCheck(stream: string, kind: string, revision: string): s
  * it (a CASE that let literal plans skip the probe made it plan every append anew).
  *
  * $1 stream, $2 kind ('any' | 'stream_exists' | 'no_stream' | 'exact'), $3 revision for
- * 'exact', $4 the events as [{id, type, data, metadata}] in stream order.
+ * 'exact', $4 the events as [{id, type, data, metadata?}] in stream order, $5 the metadata of
+ * events sent without their own.
  */
 export const APPEND_SQL = `
 insert into events (stream_id, stream_revision, event_id, type, data, metadata)
-select $1::text, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
+select $1::text, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', coalesce(e.value->'metadata', $5::jsonb)
 from (
   ${revisionCheck('$1::text', '$2::text', '$3::bigint')}
 ) r, jsonb_array_elements($4::jsonb) with ordinality as e(value, ord)
@@ -38,8 +39,8 @@ where r.holds
 order by e.ord
 returning global_position::text, transaction_id::text, stream_revision::text`;
 
-/** Parameters of one append: stream, kind, revision (for 'exact'), the events as JSON. */
-export type AppendParameters = [string, string, number | null, string];
+/** Parameters of one append: stream, kind, revision (for 'exact'), the events as JSON, their shared metadata as JSON. */
+export type AppendParameters = [string, string, number | null, string, string | null];
 
 export interface AppendedRow {
   global_position: string;
@@ -50,10 +51,13 @@ export interface AppendedRow {
 export function appendParameters(streamId: string, events: NewEvent[], expected: ExpectedRevision): AppendParameters {
   const exact = typeof expected === 'number' && expected >= 0;
   const kind = exact ? 'exact' : typeof expected === 'number' ? 'no_stream' : expected;
+  // The events of one decision usually carry one metadata object: it is sent (and parsed) once.
+  const shared = events.length > 1 && events.every((e) => e.metadata === events[0]!.metadata) ? events[0]!.metadata : null;
   return [
     streamId,
     kind,
     exact ? expected : null,
-    JSON.stringify(events.map((e) => ({ id: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }))),
+    JSON.stringify(events.map((e) => (shared ? { id: e.eventId, type: e.type, data: e.data ?? null } : { id: e.eventId, type: e.type, data: e.data ?? null, metadata: e.metadata }))),
+    shared ? JSON.stringify(shared) : null,
   ];
 }

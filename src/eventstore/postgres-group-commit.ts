@@ -21,8 +21,8 @@ import { APPEND_SQL, revisionCheck, type AppendedRow, type AppendParameters } fr
  */
 export const APPEND_BATCH_SQL = `
 insert into events (stream_id, stream_revision, event_id, type, data, metadata)
-select a.s, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', e.value->'metadata'
-from jsonb_to_recordset($1::jsonb) as a(s text, k text, r bigint, e jsonb)
+select a.s, r.base + e.ord, (e.value->>'id')::uuid, e.value->>'type', e.value->'data', coalesce(e.value->'metadata', a.m)
+from jsonb_to_recordset($1::jsonb) as a(s text, k text, r bigint, e jsonb, m jsonb)
 cross join lateral (
   ${revisionCheck('a.s', 'a.k', 'a.r')}
 ) r
@@ -85,7 +85,7 @@ export class GroupCommit {
     for (let i = 0; i < this.waiting.length && batch.length < MAX_APPENDS_PER_BATCH; ) {
       const p = this.waiting[i]!;
       const stream = p.values[0];
-      const size = p.values[3].length;
+      const size = p.values[3].length + (p.values[4]?.length ?? 0);
       if (this.streamsInFlight.has(stream) || streams.has(stream) || (batch.length > 0 && chars + size > MAX_BATCH_CHARS)) {
         i++;
         continue;
@@ -131,6 +131,6 @@ export class GroupCommit {
 
 /** The batch as one JSON array, the events' JSON spliced in as already serialised. */
 function batchJson(batch: Pending[]): string {
-  const parts = batch.map(({ values: [stream, kind, revision, events] }) => `{"s":${JSON.stringify(stream)},"k":"${kind}","r":${revision ?? 'null'},"e":${events}}`);
+  const parts = batch.map(({ values: [stream, kind, revision, events, metadata] }) => `{"s":${JSON.stringify(stream)},"k":"${kind}","r":${revision ?? 'null'},"e":${events},"m":${metadata ?? 'null'}}`);
   return `[${parts.join(',')}]`;
 }

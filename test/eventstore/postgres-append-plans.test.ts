@@ -21,7 +21,7 @@ describe('PostgreSQL append statements, as planned', () => {
 
   const event = (i: number) => `{"id":"7d1f4e62-1b8a-4c3e-9a4f-${String(i).padStart(12, '0')}","type":"T","data":{},"metadata":{}}`;
   const statements = [
-    { name: 'the single append', sql: APPEND_SQL, args: (i: number) => [`'planned-${i}'`, "'no_stream'", 'null', `'[${event(i)}]'`] },
+    { name: 'the single append', sql: APPEND_SQL, args: (i: number) => [`'planned-${i}'`, "'no_stream'", 'null', `'[${event(i)}]'`, 'null'] },
     { name: 'the shared (group commit) append', sql: APPEND_BATCH_SQL, args: (i: number) => [`'[{"s":"stream-${i}","k":"exact","r":3,"e":[${event(100 + i)}]},{"s":"new-${i}","k":"no_stream","e":[${event(200 + i)}]}]'`] },
   ];
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PostgresEventStore } from '../../src/eventstore/postgres';
 import { PartialDuplicateError, WrongExpectedVersionError } from '../../src/eventstore/errors';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { newEvent } from '../support/events';
+import { newEvent, testMetadata } from '../support/events';
 
 /**
  * Appends that share one statement keep their own outcomes: a refusal or a re-send in the batch
@@ -98,5 +98,18 @@ describe('PostgreSQL group commit', () => {
     assert.ok(all.every((e) => (e.data as { big: string }).big.length === big.length));
     const transactions = new Set(all.map((e) => e.position.commit));
     assert.ok(transactions.size >= 4, `8 appends of 1.5 MB shared ${transactions.size} transactions`);
+  });
+
+  it('stores every event with its metadata, whether the events of an append share one metadata object or carry their own', async () => {
+    const sent = (i: number) => {
+      const shared = testMetadata({ correlationId: `shared-${i}` });
+      return Array.from({ length: 3 }, (_, k) => newEvent('E', { i, k }, i % 2 ? { metadata: testMetadata({ correlationId: `own-${i}-${k}` }) } : { metadata: shared }));
+    };
+    const alone = sent(100);
+    await store.appendToStream('meta-alone', alone);
+    const batched = Array.from({ length: 20 }, (_, i) => sent(i));
+    await Promise.all(batched.map((events, i) => store.appendToStream(`meta-${i}`, events)));
+    assert.deepEqual((await store.readStream('meta-alone')).map((e) => e.metadata), alone.map((e) => e.metadata));
+    for (let i = 0; i < 20; i++) assert.deepEqual((await store.readStream(`meta-${i}`)).map((e) => e.metadata), batched[i]!.map((e) => e.metadata));
   });
 });
