@@ -39,7 +39,7 @@ export interface HttpLoad {
 }
 
 /**
- * Closed-loop HTTP load (bench/closed-loop-http.ts) from a process of its own (bench/load-generator.ts): the
+ * Closed-loop HTTP load (closed-loop-http.ts) from a process of its own (load-generator.ts): the
  * server's event loop does only the server's work. Both still share the machine's cores. A
  * warm-up run goes first and is not counted.
  */

@@ -8,9 +8,9 @@ export interface KnexPool {
 }
 
 /**
- * Connections the group commit keeps between its statements while appends keep coming, and gives
- * back to the pool after LINGER_MS without one, at once when somebody else waits for a connection,
- * and after any error (a broken connection is then disposed of by the pool).
+ * Connections the group commit keeps between its statements while appends keep coming. It gives
+ * them back to the pool after `lingerMs` without a statement, at once when somebody else waits for
+ * a connection, and after any error (the pool then disposes of a broken one).
  *
  * Taking a connection from knex's pool and returning it around every statement cost a lone writer
  * 8–13 µs of CPU per append (of about 140) and 2–4 points of its share of raw INSERTs, measured in

@@ -40,7 +40,6 @@ const OTHERS_LISTENING_SQL = `select exists (select 1 from pg_stat_activity wher
  */
 const DEFAULT_APPEND_STATEMENTS = 2;
 
-
 interface EventRow {
   global_position: string;
   transaction_id: string;
