@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Logger } from '../observability/logger';
 
@@ -10,6 +11,11 @@ export interface HttpServerOptions {
   logger: Logger;
   /** How long in-flight requests may take to finish once stopping starts. */
   shutdownGraceMs: number;
+  /**
+   * Once stopping starts, how long an idle keep-alive connection may still bring one more request
+   * (answered with `Connection: close`) before it is closed. Default 250 ms.
+   */
+  idleNoticeMs?: number;
 }
 
 export interface RunningHttpServer {
@@ -17,8 +23,9 @@ export interface RunningHttpServer {
   /** Where it answers, e.g. `http://127.0.0.1:8080`. */
   url: string;
   /**
-   * Stops accepting connections, lets requests in flight finish (up to the grace period, then cuts
-   * them), closes idle keep-alive connections, and resolves when every connection is gone.
+   * Stops accepting connections; answers every request from then on with `Connection: close`; lets
+   * requests in flight finish (up to the grace period, then cuts them); closes keep-alive
+   * connections still idle after `idleNoticeMs`; resolves when every connection is gone.
    * Calling it again returns the same promise.
    */
   stop(): Promise<void>;
@@ -31,13 +38,10 @@ export async function startHttpServer(app: Koa, options: HttpServerOptions): Pro
   let draining = false;
 
   server.on('request', (_req, res: ServerResponse) => {
-    // A request that slipped in on an open keep-alive connection is served, and then that connection ends.
+    // A request that arrives on an open keep-alive connection is served, and then that connection ends.
     if (draining) res.setHeader('Connection', 'close');
     inFlight.add(res);
-    res.on('close', () => {
-      inFlight.delete(res);
-      if (draining) setImmediate(() => server.closeIdleConnections());
-    });
+    res.on('close', () => inFlight.delete(res));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -56,7 +60,11 @@ export async function startHttpServer(app: Koa, options: HttpServerOptions): Pro
       draining = true;
       logger.info({ inFlight: inFlight.size }, 'HTTP server stopping');
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // http.Server.close() would also destroy every idle keep-alive socket at once, and a client
+      // already writing its next request on one would see a reset. Only the listener stops here.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      const idleNotice = Math.min(options.idleNoticeMs ?? 250, options.shutdownGraceMs);
+      await Promise.race([closed, delay(idleNotice)]);
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'grace_over'>((resolve) => {

@@ -57,6 +57,16 @@ function getOnce(url: string, agent: Agent | false): Promise<{ status: number; b
   });
 }
 
+function getWithHeaders(url: string, agent: Agent): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (res: IncomingMessage) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 describe('HTTP server lifecycle', () => {
   let running: RunningHttpServer | undefined;
   afterEach(async () => {
@@ -103,6 +113,44 @@ describe('HTTP server lifecycle', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('tells keep-alive clients that keep sending across a stop to close, and never resets them', async () => {
+    const { app, config } = slowApp();
+    running = await startHttpServer(app, { host: '127.0.0.1', port: 0, logger: createLogger(config), shutdownGraceMs: 5000 });
+    const { url } = running;
+    const clients = 16;
+    const outcomes = { answered: 0, toldToClose: 0, refused: 0, resets: [] as string[] };
+    let stopRequested = false;
+    const client = async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        // Bounded: a client stops at its first refused connection, or after 2,000 requests.
+        for (let i = 0; i < 2000; i++) {
+          try {
+            const res = await getWithHeaders(`${url}/healthz`, agent);
+            outcomes.answered++;
+            if (res.connection === 'close') outcomes.toldToClose++;
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code ?? String(err);
+            if (code === 'ECONNREFUSED' && stopRequested) outcomes.refused++;
+            else outcomes.resets.push(`${code}: ${(err as Error).message}`);
+            return;
+          }
+        }
+      } finally {
+        agent.destroy();
+      }
+    };
+    const loops = Array.from({ length: clients }, client);
+    // Stop once every client has a keep-alive connection busy with requests.
+    while (outcomes.answered < clients * 20) await new Promise((resolve) => setImmediate(resolve));
+    stopRequested = true;
+    await running.stop();
+    await Promise.all(loops);
+    assert.deepEqual(outcomes.resets, [], 'no client saw its connection reset');
+    assert.equal(outcomes.refused, clients, 'each client ended on a refused new connection after the listener stopped');
+    assert.ok(outcomes.toldToClose >= 1, `clients were told Connection: close (${outcomes.toldToClose} times)`);
   });
 
   it('cuts requests that outlive the grace period, and still resolves', async () => {
