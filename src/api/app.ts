@@ -2,7 +2,9 @@ import Koa, { type Context, type Middleware } from 'koa';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { createOutageLog, type OutageLog } from '../observability/outages';
 import { problemDetailsEnvelope } from './envelopes/problem-details';
+import { EventStoreUnavailableError } from '../eventstore/errors';
 import { classifyError, FailureSignal, routeNotFound } from './failure';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
@@ -24,6 +26,8 @@ export interface AppDeps {
   /** Per readiness check; a probe must answer before the orchestrator's own timeout. Default 2000. */
   readinessTimeoutMs?: number;
   openapiInfo?: OpenApiInfo;
+  /** An outage's "over" line is written once this long passes without a refusal. Default 5000. */
+  outageQuietMs?: number;
 }
 
 interface Owner {
@@ -62,7 +66,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestContext(logger));
   app.use(accessLog(logger));
   app.use(httpMetrics(metrics));
-  app.use(dispatchToOwner(owners, problemDetailsEnvelope));
+  app.use(dispatchToOwner(owners, problemDetailsEnvelope, createOutageLog(logger, metrics, { quietMs: deps.outageQuietMs })));
   return app;
 }
 
@@ -79,7 +83,7 @@ function ownersByPrefix(entries: Array<{ surface: Surface; middleware: Middlewar
   return owners.sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
-function dispatchToOwner(owners: readonly Owner[], fallback: Envelope): Middleware {
+function dispatchToOwner(owners: readonly Owner[], fallback: Envelope, outages: OutageLog): Middleware {
   const noMore = async () => {};
   return async (ctx) => {
     const owner = owners.find((o) => isUnder(ctx.path, o.prefix));
@@ -87,7 +91,7 @@ function dispatchToOwner(owners: readonly Owner[], fallback: Envelope): Middlewa
       if (!owner) throw new FailureSignal(routeNotFound());
       await owner.middleware(ctx, noMore);
     } catch (err) {
-      answerFailure(ctx, owner?.surface.envelope ?? fallback, err);
+      answerFailure(ctx, owner?.surface.envelope ?? fallback, err, outages);
     }
   };
 }
@@ -95,10 +99,11 @@ function dispatchToOwner(owners: readonly Owner[], fallback: Envelope): Middlewa
 /** Headers a refusal keeps from whatever the handler had set before it threw. */
 const KEPT_HEADERS = new Set([REQUEST_ID_HEADER, 'x-content-type-options']);
 
-function answerFailure(ctx: Context, envelope: Envelope, err: unknown): void {
+function answerFailure(ctx: Context, envelope: Envelope, err: unknown, outages: OutageLog): void {
   const state = ctx.state as RequestState & { failure?: string };
   const { failure, unexpected } = classifyError(err);
-  if (unexpected) state.logger.error({ err, route: state.route }, 'unexpected error');
+  if (err instanceof EventStoreUnavailableError) outages.refused('event store', err);
+  else if (unexpected) state.logger.error({ err, route: state.route }, 'unexpected error');
   state.failure = failure.code;
   if (ctx.headerSent || !ctx.writable) return;
   for (const name of ctx.res.getHeaderNames()) if (!KEPT_HEADERS.has(name)) ctx.res.removeHeader(name);

@@ -60,7 +60,7 @@ function eventStoreFailure(err: unknown): ClassifiedError | null {
     return { failure: { code: 'conflict', message: 'the record was changed by someone else at the same moment; try again' }, unexpected: false };
   }
   if (err instanceof EventStoreUnavailableError) {
-    // Expected in an outage, but still worth a full log line: the operator must act.
+    // Logged once per outage by the HTTP shell (src/observability/outages.ts), not per request.
     return { failure: { code: 'unavailable', message: 'the service is temporarily unavailable' }, unexpected: true };
   }
   return null;

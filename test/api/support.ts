@@ -215,7 +215,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { config?: Config; logger?: Logger; readiness?: ReadinessCheck[]; surfaces?: Surface[]; metrics?: Metrics; readinessTimeoutMs?: number } = {},
+  options: { config?: Config; logger?: Logger; readiness?: ReadinessCheck[]; surfaces?: Surface[]; metrics?: Metrics; readinessTimeoutMs?: number; outageQuietMs?: number } = {},
 ): Promise<TestApp> {
   const config = options.config ?? testConfig();
   const logger = options.logger ?? createLogger(config);
@@ -227,6 +227,7 @@ export async function startTestApp(
     surfaces: options.surfaces ?? Object.values(surfaces),
     readiness: options.readiness ?? [],
     ...(options.readinessTimeoutMs ? { readinessTimeoutMs: options.readinessTimeoutMs } : {}),
+    ...(options.outageQuietMs ? { outageQuietMs: options.outageQuietMs } : {}),
   });
   const running: RunningHttpServer = await startHttpServer(app, { host: '127.0.0.1', port: 0, logger, shutdownGraceMs: 1000 });
   return { url: running.url, metrics, stop: running.stop };
