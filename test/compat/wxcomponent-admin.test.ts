@@ -101,6 +101,10 @@ describe('the wxcomponent admin front end, page by page', function () {
 
     it('no token answers 1000 (访问未授权, the page stays); a bad one 1004 and an expired one 1003 (the page signs out)', async () => {
       assert.equal((await frontEnd('get', '/admin/ticket', undefined, '')).code, 1000);
+      for (const header of [`bearer ${token}`, `Bearer  ${token}`, `Bearer ${token} x`, `Basic ${token}`, '']) {
+        const res = await h.svc.request('GET', `${HOST}/admin/ticket`, { headers: header ? { authorization: header } : {} });
+        assert.equal(res.body.code, 1000, `not "Bearer <token>" is no token: ${JSON.stringify(header)}`);
+      }
       assert.equal((await frontEnd('get', '/admin/ticket', undefined, `${token.slice(0, -4)}AAAA`)).code, 1004);
       const iat = Math.floor(Date.now() / 1000) - 13 * 3600;
       const expired = signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);

@@ -76,7 +76,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     description: 'Both passwords as MD5 hex; a wrong oldPassword answers 1005.',
     tags: ['wxcomponent auth'],
     request: {
-      body: { type: 'object', required: ['password', 'oldPassword'], additionalProperties: false, properties: { password: MD5, oldPassword: MD5 } },
+      body: { type: 'object', required: ['password', 'oldPassword'], properties: { password: MD5, oldPassword: MD5 } },
     },
     responses: { 200: { description: 'Changed' } },
     async handler(ctx) {
@@ -93,7 +93,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     summary: "Change the signed-in administrator's username",
     description: 'Unique across accounts; a taken name answers 1005. Sign in with the new name afterwards.',
     tags: ['wxcomponent auth'],
-    request: { body: { type: 'object', required: ['username'], additionalProperties: false, properties: { username: { type: 'string', minLength: 1, maxLength: 64 } } } },
+    request: { body: { type: 'object', required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: 64 } } } },
     responses: { 200: { description: 'Changed' } },
     async handler(ctx) {
       const admin = wxAdmin(ctx);
@@ -108,7 +108,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     summary: 'Set the component appsecret (write-only)',
     description: 'Stored sealed with DATA_KEY; it is never shown back. The cached component access token is dropped.',
     tags: ['wxcomponent settings'],
-    request: { body: { type: 'object', required: ['secret'], additionalProperties: false, properties: { secret: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9]+$' } } } },
+    request: { body: { type: 'object', required: ['secret'], properties: { secret: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9]+$' } } } },
     responses: { 200: { description: 'Stored' } },
     async handler(ctx) {
       const admin = wxAdmin(ctx);

@@ -188,7 +188,6 @@ export function weappRoutes(deps: Dependencies): Route[] {
   const changeVisit = plain('post', 'change-visit-status', 'Open or close the mini program (/wxa/change_visitstatus)', (ctx) => ({ path: 'wxa/change_visitstatus', body: { action: (ctx.request.body as { action: string }).action } }), appidQuery(), {
     type: 'object',
     required: ['action'],
-    additionalProperties: false,
     properties: { action: { enum: ['open', 'close'] } },
   });
   const rollback = plain('post', 'rollback-release-version', 'Roll back to the previous release (/wxa/revertcoderelease)', () => ({ path: 'wxa/revertcoderelease' }));
