@@ -315,6 +315,15 @@ describe('the wxcomponent admin front end, page by page', function () {
       assert.equal((await frontEnd('post', '/admin/callback-test', { id: authRuleId })).code, 1008);
     });
 
+    it('a double click on 开启 (the same row posted twice at once) answers both and leaves one open rule', async () => {
+      const [row] = (await ok('get', '/admin/callback-proxy-rule-list', { type: 1, offset: 0, limit: 999 })).rules;
+      const answers = await Promise.all([1, 2].map(() => frontEnd('post', '/admin/callback-proxy-rule', { ...row, open: 1 })));
+      assert.deepEqual(answers.map((a) => a.code), [0, 0]);
+      const { rules, total } = await ok('get', '/admin/callback-proxy-rule-list', { type: 1, offset: 0, limit: 999 });
+      assert.equal(total, 1);
+      assert.ok(rules[0].open);
+    });
+
     it('删除 DELETEs ?id=N&', async () => {
       await ok('delete', '/admin/callback-proxy-rule', { id: authRuleId });
       assert.equal((await ok('get', '/admin/callback-proxy-rule-list', { type: 1, offset: 0, limit: 999 })).total, 0);
@@ -331,6 +340,13 @@ describe('the wxcomponent admin front end, page by page', function () {
       await ok('post', '/admin/proxy', { open: false, port: 9000 });
       const after = await ok('get', '/admin/proxy');
       assert.deepEqual({ open: after.open, port: after.port }, { open: false, port: 9000 });
+    });
+
+    it('two admins saving at the same moment: both answer, and the page then reads one of the two settings whole', async () => {
+      const answers = await Promise.all([{ open: true, port: 8101 }, { open: false, port: 8102 }].map((c) => frontEnd('post', '/admin/proxy', c)));
+      assert.deepEqual(answers.map((a) => a.code), [0, 0]);
+      const now = await ok('get', '/admin/proxy');
+      assert.ok((now.open === true && now.port === 8101) || (now.open === false && now.port === 8102), JSON.stringify(now));
     });
 
     it('a blank port field is sent as null (+"" is NaN) and read as 0, as the original read it; a port past 65535 is refused', async () => {
