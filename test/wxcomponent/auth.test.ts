@@ -29,13 +29,13 @@ describe('wxcomponent admin sign-in, tokens and settings', function () {
     }
   });
 
-  it('opens /admin and /wxcomponent/admin with the jwt, and refuses without one (1004), with a tampered one (1004) or an expired one (1003)', async () => {
+  it('opens /admin and /wxcomponent/admin with the jwt, and refuses without one (1000), with a tampered one (1004) or an expired one (1003)', async () => {
     const jwt = await h.login();
     assert.equal((await h.get('/admin/callback-config', jwt)).body.code, 0);
     const original = await h.get('/wxcomponent/admin/callback-config', jwt);
     assert.equal(original.body.code, 0);
     assert.equal(original.body.data.bizPath, '/wxcallback/biz/$APPID$');
-    assert.equal((await h.svc.request('GET', '/admin/callback-config')).body.code, 1004);
+    assert.equal((await h.svc.request('GET', '/admin/callback-config')).body.code, 1000);
     assert.equal((await h.get('/admin/callback-config', `${jwt.slice(0, -3)}abc`)).body.code, 1004);
     const iat = Math.floor(Date.now() / 1000) - 13 * 3600;
     const expired = signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);

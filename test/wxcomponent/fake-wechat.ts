@@ -133,6 +133,9 @@ export async function startFakeWechat(componentAppId: string): Promise<FakeWecha
             user_name: 'gh_68a928e5d67e',
             principal_name: '个人',
             qrcode_url: 'http://mmbiz.qpic.cn/q/0',
+            register_type: 0,
+            account_status: 1,
+            basic_config: { is_phone_configured: true, is_email_configured: false },
             // Accounts whose appid starts with wx3 play mini programs.
             ...(String(body.authorizer_appid).startsWith('wx3') ? { MiniProgramInfo: { network: {}, categories: [] } } : {}),
           },

@@ -133,7 +133,7 @@ describe('wxcomponent callback forwarding rules', function () {
     const texts = rules.find((r) => r.name === 'texts')!;
     const ok = await call('POST', '/admin/callback-test', { id: texts.id });
     assert.equal(ok.body.code, 0, ok.text);
-    assert.equal(ok.body.data.status, 200);
+    assert.match(ok.body.data, /^<xml><ToUserName><!\[CDATA\[test_openid\]\]>/, 'the target\'s reply, as the text the front end prints');
     const dead = await call('PUT', '/admin/callback-proxy-rule', { name: 'dead', msgType: 'location', data: { url: 'http://127.0.0.1:1/nothing' } });
     const res = await call('POST', '/admin/callback-test', { id: dead.body.data.id });
     assert.equal(res.body.code, 1010);

@@ -60,7 +60,7 @@ describe('wxcomponent mini-program management (the 14 /wxa wrappers)', function 
 
   it('dev-versions, template-list, page-list, category and qrcode answer in camelCase, images as Base64', async () => {
     const versions = (await call('GET', `/admin/dev-versions?appid=${MINI}`)).body.data;
-    assert.equal(versions.auditInfo.auditid, 99);
+    assert.equal(versions.auditInfo.auditId, 99);
     assert.equal(versions.expInfo.expQrCode, FAKE_JPEG.toString('base64'));
     assert.equal(versions.releaseInfo.releaseQrCode, FAKE_JPEG.toString('base64'));
     const templates = await call('GET', '/admin/template-list?templateType=0');

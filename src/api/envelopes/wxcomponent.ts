@@ -42,16 +42,19 @@ export const wxcomponentEnvelope: Envelope = {
   },
   fail(ctx, failure) {
     const override = failure.details?.wxCode;
+    const message = FIXED_MESSAGES[failure.code] ?? failure.message;
     ctx.status = 200;
+    // The original puts the detail of a refusal in `data` as text; its client shows `data` for 1002
+    // and on the rule-test drawer, so null would be shown as "null".
     ctx.body = {
       code: typeof override === 'number' && Number.isInteger(override) ? override : CODES[failure.code],
-      errorMsg: FIXED_MESSAGES[failure.code] ?? failure.message,
-      data: null,
+      errorMsg: message,
+      data: typeof failure.details?.wxData === 'string' ? failure.details.wxData : message,
     };
   },
   openapi: {
     success: (data) => reply(data ?? {}),
-    error: reply({ type: 'null' }),
+    error: reply({ type: 'string', description: 'The refusal in words (what a rule test\'s target answered, for 1010)' }),
     errorMediaType: 'application/json',
     errorsUseHttp200: true,
     errorStatuses: [],

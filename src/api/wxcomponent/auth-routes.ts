@@ -10,6 +10,8 @@ import { issueWxToken, wxAdmin, WX_ADMIN_ROLES } from './session';
 const MD5 = { type: 'string', pattern: '^[0-9a-fA-F]{32}$', description: 'MD5 of the password, hex' } as const;
 export const MAX_FAILURES_PER_IP = 10;
 const FAILURE_WINDOW_S = 3600;
+/** What GET /admin/secret shows once a secret is set: as long as a real one, none of its characters. */
+export const MASKED_SECRET = '*'.repeat(32);
 const jwtReply = { type: 'object', required: ['jwt'], properties: { jwt: { type: 'string' } } } as const;
 
 /** Sign-in (both `PUT` as the original and `POST` as the seed shows), token refresh, password and secret. */
@@ -74,7 +76,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     description: 'Both passwords as MD5 hex; a wrong oldPassword answers 1005.',
     tags: ['wxcomponent auth'],
     request: {
-      body: { type: 'object', required: ['password', 'oldPassword'], additionalProperties: false, properties: { password: MD5, oldPassword: MD5 } },
+      body: { type: 'object', required: ['password', 'oldPassword'], properties: { password: MD5, oldPassword: MD5 } },
     },
     responses: { 200: { description: 'Changed' } },
     async handler(ctx) {
@@ -91,7 +93,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     summary: "Change the signed-in administrator's username",
     description: 'Unique across accounts; a taken name answers 1005. Sign in with the new name afterwards.',
     tags: ['wxcomponent auth'],
-    request: { body: { type: 'object', required: ['username'], additionalProperties: false, properties: { username: { type: 'string', minLength: 1, maxLength: 64 } } } },
+    request: { body: { type: 'object', required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: 64 } } } },
     responses: { 200: { description: 'Changed' } },
     async handler(ctx) {
       const admin = wxAdmin(ctx);
@@ -106,7 +108,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     summary: 'Set the component appsecret (write-only)',
     description: 'Stored sealed with DATA_KEY; it is never shown back. The cached component access token is dropped.',
     tags: ['wxcomponent settings'],
-    request: { body: { type: 'object', required: ['secret'], additionalProperties: false, properties: { secret: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9]+$' } } } },
+    request: { body: { type: 'object', required: ['secret'], properties: { secret: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9]+$' } } } },
     responses: { 200: { description: 'Stored' } },
     async handler(ctx) {
       const admin = wxAdmin(ctx);
@@ -120,20 +122,21 @@ export function authRoutes(deps: Dependencies): Route[] {
     path: '/admin/secret',
     summary: 'Whether a component appsecret was set (the secret itself is never returned)',
     tags: ['wxcomponent settings'],
+    description: 'A set secret is shown as a fixed mask (no character of it), so the settings page shows that one is configured; an unset one is empty.',
     responses: { 200: { description: 'State', schema: { type: 'object', properties: { secret: { type: 'string' }, configured: { type: 'boolean' } } } } },
     async handler() {
       const view = await readSettings(store);
-      return { secret: '', configured: view.secretSet };
+      return { secret: view.secretSet ? MASKED_SECRET : '', configured: view.secretSet };
     },
   });
 
+  // The front end posts back what GET /authpage/componentinfo gave it (appid included); extra fields are ignored.
   const infoSchema = {
     type: 'object',
-    required: ['name', 'desc', 'redirectUrl'],
-    additionalProperties: false,
+    required: ['redirectUrl'],
     properties: { name: { type: 'string', maxLength: 64 }, desc: { type: 'string', maxLength: 512 }, redirectUrl: { type: 'string', maxLength: 1024 } },
   } as const;
-  const setInfo = defineRoute<{ body: { name: string; desc: string; redirectUrl: string } }>({
+  const setInfo = defineRoute<{ body: { name?: string; desc?: string; redirectUrl: string } }>({
     method: 'post',
     path: '/admin/componentinfo',
     summary: 'Set what the authorization page shows',
@@ -144,7 +147,9 @@ export function authRoutes(deps: Dependencies): Route[] {
       const b = ctx.request.body;
       if (b.redirectUrl && !/^https?:\/\//.test(b.redirectUrl)) throw new DomainError('validation_failed', 'redirectUrl must be an http(s) URL');
       const admin = wxAdmin(ctx);
-      await setComponentInfo(store, b, requestMetadata(ctx, { kind: 'admin', id: admin.userId, name: admin.account }));
+      const current = b.name === undefined || b.desc === undefined ? (await readSettings(store)).info : undefined;
+      const info = { name: b.name ?? current!.name, desc: b.desc ?? current!.desc, redirectUrl: b.redirectUrl };
+      await setComponentInfo(store, info, requestMetadata(ctx, { kind: 'admin', id: admin.userId, name: admin.account }));
       return {};
     },
   });

@@ -7,12 +7,14 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { defineRoute, type Route } from '../route';
 
 /** RFC 3339 UTC to the second, as the seed shows (`2021-12-23T02:47:37Z`). */
-const rfc3339 = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+export const rfc3339 = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 const unixToIso = (s: number) => new Date(s * 1000).toISOString();
 
+/** Largest page served; the admin front end asks for more at times (999 rules), which is clamped, as a page size is not data. */
+export const MAX_PAGE = 100;
 const paging = {
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
-  limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+  limit: { type: 'integer', minimum: 1, default: 10, description: `Page size; more than ${MAX_PAGE} is served as ${MAX_PAGE}` },
 } as const;
 const timeRange = {
   startTime: { type: 'integer', minimum: 0, maximum: 99_999_999_999, description: 'Received at or after (Unix seconds)' },
@@ -38,7 +40,7 @@ function timeFilter(q: Knex.QueryBuilder, query: RecordQuery): Knex.QueryBuilder
   return q.where('receive_time', '<', unixToIso(end + 1));
 }
 
-const listOf = (item: object) => ({ type: 'object', required: ['records', 'total'], properties: { records: { type: 'array', items: item }, total: { type: 'integer' } } });
+export const listOf = (item: object) => ({ type: 'object', required: ['records', 'total'], properties: { records: { type: 'array', items: item }, total: { type: 'integer' } } });
 
 /** Admin reads: callback records, authorizers, the ticket and current tokens, callback configuration. */
 export function recordRoutes(deps: Dependencies): Route[] {
@@ -68,7 +70,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
         return q;
       };
       const [rows, counted] = await Promise.all([
-        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(query.limit),
+        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(Math.min(query.limit, MAX_PAGE)),
         base().count<{ count: string }[]>('* as count'),
       ]);
       return {
@@ -112,7 +114,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
         return q;
       };
       const [rows, counted] = await Promise.all([
-        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(query.limit),
+        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(Math.min(query.limit, MAX_PAGE)),
         base().count<{ count: string }[]>('* as count'),
       ]);
       return {
@@ -126,50 +128,6 @@ export function recordRoutes(deps: Dependencies): Route[] {
           postBody: r.post_body,
         })),
         total: Number(counted[0]?.count ?? 0),
-      };
-    },
-  });
-
-  const authorizerList = defineRoute<{ query: { offset: number; count?: number; limit?: number } }>({
-    method: 'get',
-    path: '/admin/authorizer-list',
-    summary: 'Accounts that authorised this platform',
-    description: 'Page size from `count` (the seed) or `limit` (the original, at most 20); default 10.',
-    tags: ['wxcomponent authorizers'],
-    request: {
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { offset: paging.offset, count: { type: 'integer', minimum: 1, maximum: 100 }, limit: { type: 'integer', minimum: 1, maximum: 20 } },
-      },
-    },
-    responses: { 200: { description: 'A page of authorizers', schema: listOf({ type: 'object' }) } },
-    async handler(ctx) {
-      const { offset, count, limit } = ctx.state.query;
-      const size = count ?? limit ?? 10;
-      const base = () => knex('wx_authorizers').where('authorized', true);
-      const [rows, counted] = await Promise.all([
-        base().select('*').orderBy([{ column: 'auth_time', order: 'desc' }, { column: 'appid', order: 'asc' }]).offset(offset).limit(size),
-        base().count<{ total: string }[]>('* as total'),
-      ]);
-      return {
-        records: rows.map((r: Record<string, unknown>) => ({
-          ID: Number(r.id),
-          appid: r.appid,
-          appType: r.app_type,
-          serviceType: r.service_type,
-          nickName: r.nick_name,
-          userName: r.user_name,
-          headImg: r.head_img,
-          qrcodeUrl: r.qrcode_url,
-          principalName: r.principal_name,
-          // A credential: kept sealed, never listed (the original showed it).
-          refreshToken: '',
-          funcInfo: r.func_info,
-          verifyInfo: r.verify_info,
-          authTime: rfc3339(String(r.auth_time)),
-        })),
-        total: Number(counted[0]?.total ?? 0),
       };
     },
   });
@@ -219,7 +177,8 @@ export function recordRoutes(deps: Dependencies): Route[] {
     summary: 'Where WeChat must push (paths to configure on the open platform)',
     tags: ['wxcomponent settings'],
     responses: { 200: { description: 'Callback paths', schema: { type: 'object' } } },
-    handler: () => ({ componentPath: '/wxcallback/component', bizPath: '/wxcallback/biz/$APPID$', componentAppid: deps.config.wechatComponent.appId, encrypted: true }),
+    // envId and service name a WeChat Cloud Run deployment, which this is not; the pushes arrive as encrypted XML.
+    handler: () => ({ envId: '', service: '', textMode: 'xml', componentPath: '/wxcallback/component', bizPath: '/wxcallback/biz/$APPID$', componentAppid: deps.config.wechatComponent.appId, encrypted: true }),
   });
 
   const pull = defineRoute({
@@ -236,5 +195,5 @@ export function recordRoutes(deps: Dependencies): Route[] {
     },
   });
 
-  return [pull, componentRecords, bizRecords, authorizerList, ticketRoute, componentToken, authorizerToken, callbackConfig];
+  return [pull, componentRecords, bizRecords, ticketRoute, componentToken, authorizerToken, callbackConfig];
 }

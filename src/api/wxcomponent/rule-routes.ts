@@ -1,10 +1,13 @@
 import { DomainError } from '../../commands/domain-error';
 import { forgetRules, postJson, targetUrl } from '../../commands/wxcomponent/forwarding';
 import { addRule, deleteRule, loadRule, updateRule } from '../../commands/wxcomponent/rule-handler';
-import type { RuleFields, RuleTarget } from '../../commands/wxcomponent/rules';
+import { ruleStream, type RuleFields, type RuleTarget } from '../../commands/wxcomponent/rules';
+import { hasPassed } from '../../projections/progress-probes';
+import { wxcomponentProjection } from '../../projections/wxcomponent/records';
 import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type Route, type RouteContext } from '../route';
+import { MAX_PAGE } from './record-routes';
 import { wxAdmin } from './session';
 
 interface RuleBody {
@@ -27,7 +30,6 @@ const ruleProperties = {
   open: { type: ['boolean', 'integer'], enum: [true, false, 0, 1], default: true },
   data: {
     type: 'object',
-    additionalProperties: false,
     properties: {
       port: { type: 'integer', minimum: 1, maximum: 65535 },
       path: { type: 'string', pattern: '^/', maxLength: 512 },
@@ -41,8 +43,13 @@ const ruleProperties = {
 
 const ruleJson = (id: number, f: RuleFields) => ({ id, name: f.name, type: f.type, infoType: f.infoType, msgType: f.msgType, event: f.event, open: f.open, data: f.data });
 
+/**
+ * The rule as stored: only the fields named here, so what else the admin front end sends along (a
+ * listed row's times, the form's top-level path and port) is ignored, as the original ignored it.
+ */
 function fieldsOf(body: RuleBody): RuleFields {
   const infoType = body.infoType ?? '';
+  if (!infoType && !body.msgType && !body.event) throw new DomainError('validation_failed', '消息推送类型为空');
   return {
     name: body.name,
     type: body.type ?? (infoType ? 1 : 2),
@@ -54,9 +61,20 @@ function fieldsOf(body: RuleBody): RuleFields {
   };
 }
 
+/** How long a rule write waits for the list to show it. */
+const VISIBLE_WITHIN_MS = 3_000;
+
 /** Callback forwarding rules: list, add (PUT), update (POST), delete (DELETE ?id=), test. */
 export function ruleRoutes(deps: Dependencies): Route[] {
   const { store, redis, knex } = deps;
+  // The page lists the rules again as soon as a write answers, as the original (one table) allowed:
+  // a write answers once the list shows it, or after VISIBLE_WITHIN_MS if the projector lags.
+  const listed = async (id: number) => {
+    const [last] = await store.readStream(ruleStream(id), { direction: 'backwards', maxCount: 1 });
+    if (!last) return;
+    const deadline = Date.now() + VISIBLE_WITHIN_MS;
+    while (!(await hasPassed(knex, store, wxcomponentProjection, last.position)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  };
   const actor = (ctx: RouteContext) => {
     const a = wxAdmin(ctx);
     return requestMetadata(ctx, { kind: 'admin', id: a.userId, name: a.account });
@@ -71,14 +89,14 @@ export function ruleRoutes(deps: Dependencies): Route[] {
       query: {
         type: 'object',
         additionalProperties: false,
-        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, type: { type: 'integer', enum: [1, 2] } },
+        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, default: 10, description: `more than ${MAX_PAGE} is served as ${MAX_PAGE}` }, type: { type: 'integer', enum: [1, 2] } },
       },
     },
     responses: { 200: { description: 'A page of rules', schema: { type: 'object', properties: { rules: { type: 'array' }, total: { type: 'integer' } } } } },
     async handler(ctx) {
       const { offset, limit, type } = ctx.state.query;
       const base = () => (type ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
-      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(limit), base().count<{ count: string }[]>('* as count')]);
+      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(Math.min(limit, MAX_PAGE)), base().count<{ count: string }[]>('* as count')]);
       return {
         rules: rows.map((r: Record<string, unknown>) => ({
           id: Number(r.id),
@@ -102,12 +120,13 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     path: '/admin/callback-proxy-rule',
     summary: 'Add a forwarding rule (1001 该事件已存在转发规则 when the event already has one)',
     tags: ['wxcomponent forwarding'],
-    request: { body: { type: 'object', required: ['name', 'data'], additionalProperties: false, properties: ruleProperties } },
+    request: { body: { type: 'object', required: ['name', 'data'], properties: ruleProperties } },
     responses: { 200: { description: 'The rule', schema: { type: 'object' } } },
     async handler(ctx) {
       const fields = fieldsOf(ctx.request.body);
       const id = await addRule({ store, redis }, fields, actor(ctx));
       forgetRules(knex);
+      await listed(id);
       return ruleJson(id, fields);
     },
   });
@@ -117,12 +136,13 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     path: '/admin/callback-proxy-rule',
     summary: 'Update a forwarding rule',
     tags: ['wxcomponent forwarding'],
-    request: { body: { type: 'object', required: ['id', 'name', 'data'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 }, ...ruleProperties } } },
+    request: { body: { type: 'object', required: ['id', 'name', 'data'], properties: { id: { type: 'integer', minimum: 1 }, ...ruleProperties } } },
     responses: { 200: { description: 'The rule', schema: { type: 'object' } } },
     async handler(ctx) {
       const fields = fieldsOf(ctx.request.body);
       await updateRule({ store, redis }, ctx.request.body.id, fields, actor(ctx));
       forgetRules(knex);
+      await listed(ctx.request.body.id);
       return ruleJson(ctx.request.body.id, fields);
     },
   });
@@ -137,6 +157,7 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     async handler(ctx) {
       await deleteRule({ store, redis }, ctx.state.query.id, actor(ctx));
       forgetRules(knex);
+      await listed(ctx.state.query.id);
       return {};
     },
   });
@@ -144,25 +165,28 @@ export function ruleRoutes(deps: Dependencies): Route[] {
   const test = defineRoute<{ body: { id: number } }>({
     method: 'post',
     path: '/admin/callback-test',
-    summary: "Send a sample callback to a rule's target and report its answer (1010 when it fails)",
+    summary: "Send a sample callback to an open rule's target; `data` is the target's reply text (1010 when it fails, 1008 when the rule is closed)",
     tags: ['wxcomponent forwarding'],
-    request: { body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 } } } },
-    responses: { 200: { description: "The target's answer", schema: { type: 'object', properties: { status: { type: 'integer' }, reply: { type: 'string' }, ms: { type: 'integer' } } } } },
+    request: { body: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } },
+    responses: { 200: { description: "The target's reply, as text (the front end prints it)", schema: { type: 'string' } } },
     async handler(ctx) {
       const rule = await loadRule(store, ctx.request.body.id);
       if (!rule.fields || rule.deleted) throw new DomainError('not_found', '转发规则不存在');
       const f = rule.fields;
+      if (!f.open) throw new DomainError('conflict', '该规则未启用或类型异常', { wxCode: 1008 });
       const now = Math.floor(Date.now() / 1000);
       const sample = f.type === 1
         ? { AppId: deps.config.wechatComponent.appId, CreateTime: now, InfoType: f.infoType, Test: true }
         : { ToUserName: 'gh_test', FromUserName: 'test_openid', CreateTime: now, MsgType: f.msgType, ...(f.event ? { Event: f.event } : {}), Test: true };
-      const started = Date.now();
+      let res: { status: number; text: string };
       try {
-        const res = await postJson(targetUrl(f.data), sample, 4_000);
-        return { status: res.status, reply: res.text.slice(0, 4096), ms: Date.now() - started };
+        res = await postJson(targetUrl({ ...f.data, path: f.data.path.replace(/\$APPID\$/g, 'wxtestappid') }), sample, 4_000);
       } catch (err) {
-        throw new DomainError('upstream_failed', `target did not answer: ${err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable'}`, { wxCode: 1010 });
+        const reason = `target did not answer: ${err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable'}`;
+        throw new DomainError('upstream_failed', reason, { wxCode: 1010 });
       }
+      if (res.status < 200 || res.status > 299) throw new DomainError('upstream_failed', `target answered HTTP ${res.status}`, { wxCode: 1010, wxData: res.text.slice(0, 4096) });
+      return res.text.slice(0, 4096);
     },
   });
 

@@ -2,8 +2,11 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { wxcomponentEnvelope } from '../envelopes/wxcomponent';
 import type { Surface } from '../surface';
 import { authRoutes } from './auth-routes';
+import { authorizerListRoute } from './authorizer-list-route';
 import { authpageRoutes } from './authpage-routes';
 import { callbackRoutes } from './callback-routes';
+import { dropEmptyQueryParameters } from './lax-query';
+import { proxyRoutes } from './proxy-routes';
 import { recordRoutes } from './record-routes';
 import { ruleRoutes } from './rule-routes';
 import { wxBearerScheme } from './session';
@@ -23,6 +26,7 @@ export function wxcomponentSurface(deps: Dependencies): Surface {
     envelope: wxcomponentEnvelope,
     securitySchemes: { wxJwt: wxBearerScheme(deps.config.jwtSecret) },
     defaultSecurity: 'wxJwt',
-    routes: [...authRoutes(deps), ...recordRoutes(deps), ...ruleRoutes(deps), ...weappRoutes(deps), ...authpageRoutes(deps), ...callbackRoutes(deps)],
+    before: (ctx, route) => dropEmptyQueryParameters(ctx, route.template),
+    routes: [...authRoutes(deps), ...recordRoutes(deps), authorizerListRoute(deps), ...ruleRoutes(deps), ...proxyRoutes(deps), ...weappRoutes(deps), ...authpageRoutes(deps), ...callbackRoutes(deps)],
   };
 }

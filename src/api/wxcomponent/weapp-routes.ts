@@ -2,9 +2,10 @@ import { DomainError } from '../../commands/domain-error';
 import { latestTicketReader } from '../../commands/wxcomponent/receive';
 import { authorizerAccessToken, componentAccessToken } from '../../commands/wxcomponent/tokens';
 import type { Dependencies } from '../../runtime/dependencies';
-import { callWechat, callWechatBinary, camelKeys, snakeKeys, uploadWechatMedia, WechatApiError, type WechatCall } from '../../wechat/client';
+import { callWechat, callWechatBinary, camelKeys, uploadWechatMedia, WechatApiError, type WechatCall } from '../../wechat/client';
 import { defineRoute, type JsonSchema, type Route } from '../route';
 import { multipartFile, readBytes } from '../multipart';
+import { auditInfoOf, commitBody, submitAuditBody, type AuditInfo, type SubmitAuditBody } from './weapp-bodies';
 
 const APPID = { type: 'string', pattern: '^wx[0-9a-zA-Z]{14,30}$' } as const;
 const appidQuery = (extra: Record<string, JsonSchema> = {}, required: string[] = []): JsonSchema => ({
@@ -14,6 +15,8 @@ const appidQuery = (extra: Record<string, JsonSchema> = {}, required: string[] =
   properties: { appid: APPID, ...extra },
 });
 const NO_AUDIT = 85058;
+/** The original refused more than 20 (each row costs two WeChat calls); larger asks are served 20. */
+const MAX_WEAPP_PAGE = 20;
 
 /**
  * The original's 14 wrappers of the mini-program management APIs (`/wxa/*`), called for an
@@ -42,7 +45,18 @@ export function weappRoutes(deps: Dependencies): Route[] {
       throw upstream(err);
     }
   };
-  const versionInfo = async (appid: string) => camelKeys(await wx(appid, { path: 'wxa/getversioninfo', body: {} })) as { releaseInfo?: object; expInfo?: object };
+  const versionInfo = async (appid: string) => {
+    const { releaseInfo, expInfo } = camelKeys(await wx(appid, { path: 'wxa/getversioninfo', body: {} })) as { releaseInfo?: object; expInfo?: object };
+    return { ...(releaseInfo ? { releaseInfo } : {}), ...(expInfo ? { expInfo } : {}) };
+  };
+  const latestAudit = async (appid: string): Promise<AuditInfo | undefined> => {
+    try {
+      return auditInfoOf(await wx(appid, { path: 'wxa/get_latest_auditstatus' }));
+    } catch (err) {
+      if (err instanceof DomainError && err.details?.errcode === NO_AUDIT) return undefined;
+      throw err;
+    }
+  };
 
   const route = (method: 'get' | 'post', path: string, summary: string, query: JsonSchema, handler: (ctx: { state: { query: Record<string, unknown> }; request: { body: unknown } }) => Promise<unknown>, body?: JsonSchema): Route =>
     defineRoute({
@@ -65,12 +79,17 @@ export function weappRoutes(deps: Dependencies): Route[] {
       query: {
         type: 'object',
         additionalProperties: false,
-        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 20, default: 10 }, appid: APPID },
+        properties: {
+          offset: { type: 'integer', minimum: 0, default: 0 },
+          limit: { type: 'integer', minimum: 1, default: 10, description: `more than ${MAX_WEAPP_PAGE} is served as ${MAX_WEAPP_PAGE}` },
+          appid: { type: 'string', maxLength: 64, description: 'One mini program; empty means all' },
+        },
       },
     },
     responses: { 200: { description: 'A page of mini programs', schema: { type: 'object' } } },
     async handler(ctx) {
-      const { offset, limit, appid } = ctx.state.query;
+      const { offset, appid } = ctx.state.query;
+      const limit = Math.min(ctx.state.query.limit, MAX_WEAPP_PAGE);
       const q = () => {
         const b = deps.knex('wx_authorizers').where({ authorized: true, app_type: 1 });
         return appid ? b.where('appid', appid) : b;
@@ -97,13 +116,13 @@ export function weappRoutes(deps: Dependencies): Route[] {
   });
 
   const submitAudit = route('post', 'submit-audit', 'Submit the uploaded code for review (/wxa/submit_audit)', appidQuery(), async (ctx) => {
-    const answer = await wx<{ auditid: number }>(appidOf(ctx), { path: 'wxa/submit_audit', body: snakeKeys(ctx.request.body) });
+    const answer = await wx<{ auditid: number }>(appidOf(ctx), { path: 'wxa/submit_audit', body: submitAuditBody(ctx.request.body as SubmitAuditBody) });
     return { auditId: answer.auditid };
   }, {
     type: 'object',
-    additionalProperties: false,
+    description: 'The query names the mini program; an `appid` in the body (the front end sends one) and other fields are ignored.',
     properties: {
-      itemList: { type: 'array', maxItems: 5, items: { type: 'object' } },
+      itemList: { type: 'array', maxItems: 5, items: { type: ['object', 'null'] } },
       previewInfo: { type: 'object' },
       versionDesc: { type: 'string', maxLength: 1024 },
       feedbackInfo: { type: 'string', maxLength: 1024 },
@@ -114,13 +133,7 @@ export function weappRoutes(deps: Dependencies): Route[] {
 
   const devVersions = route('get', 'dev-versions', 'The latest review, the trial and the released version, with QR codes', appidQuery(), async (ctx) => {
     const appid = appidOf(ctx);
-    const [audit, versions] = await Promise.all([
-      wx(appid, { path: 'wxa/get_latest_auditstatus' }).then((a) => camelKeys(a)).catch((err: unknown) => {
-        if (err instanceof DomainError && err.details?.errcode === NO_AUDIT) return undefined;
-        throw err;
-      }),
-      versionInfo(appid),
-    ]);
+    const [audit, versions] = await Promise.all([latestAudit(appid), versionInfo(appid)]);
     const result: Record<string, unknown> = {};
     if (audit) result.auditInfo = audit;
     if (versions.expInfo) result.expInfo = { ...versions.expInfo, expQrCode: await qrcode(appid, { path: 'wxa/get_qrcode' }).catch(() => '') };
@@ -153,18 +166,28 @@ export function weappRoutes(deps: Dependencies): Route[] {
     }, body);
 
   const revokeAudit = plain('post', 'revoke-audit', 'Withdraw the review (/wxa/undocodeaudit)', () => ({ path: 'wxa/undocodeaudit' }));
-  const speedUp = plain('post', 'speed-up-audit', 'Ask for an expedited review (/wxa/speedupaudit)', (ctx) => ({ path: 'wxa/speedupaudit', body: { auditid: ctx.state.query.auditId } }), appidQuery({ auditId: { type: 'integer', minimum: 1 } }, ['auditId']));
-  const commitCode = plain('post', 'commit-code', 'Upload code from a template (/wxa/commit)', (ctx) => ({ path: 'wxa/commit', body: snakeKeys(ctx.request.body) }), appidQuery(), {
+  const speedUp = route(
+    'post',
+    'speed-up-audit',
+    'Ask for an expedited review (/wxa/speedupaudit); without auditId, of the latest review (the front end sends none)',
+    appidQuery({ auditId: { type: 'integer', minimum: 1 } }),
+    async (ctx) => {
+      const appid = appidOf(ctx);
+      const auditid = (ctx.state.query.auditId as number | undefined) ?? (await latestAudit(appid))?.auditId;
+      if (auditid === undefined) throw new DomainError('validation_failed', 'no review to speed up', { wxCode: 1008 });
+      await wx(appid, { path: 'wxa/speedupaudit', body: { auditid } });
+      return {};
+    },
+  );
+  const commitCode = plain('post', 'commit-code', 'Upload code from a template (/wxa/commit)', (ctx) => ({ path: 'wxa/commit', body: commitBody(ctx.request.body as Record<string, unknown>) }), appidQuery(), {
     type: 'object',
     required: ['templateId', 'userVersion'],
-    additionalProperties: false,
     properties: { templateId: { type: ['string', 'integer'] }, extJson: { type: 'string', maxLength: 65536 }, userVersion: { type: 'string', maxLength: 64 }, userDesc: { type: 'string', maxLength: 1024 } },
   });
   const releaseCode = plain('post', 'release-code', 'Release the approved version (/wxa/release)', () => ({ path: 'wxa/release', body: {} }));
   const changeVisit = plain('post', 'change-visit-status', 'Open or close the mini program (/wxa/change_visitstatus)', (ctx) => ({ path: 'wxa/change_visitstatus', body: { action: (ctx.request.body as { action: string }).action } }), appidQuery(), {
     type: 'object',
     required: ['action'],
-    additionalProperties: false,
     properties: { action: { enum: ['open', 'close'] } },
   });
   const rollback = plain('post', 'rollback-release-version', 'Roll back to the previous release (/wxa/revertcoderelease)', () => ({ path: 'wxa/revertcoderelease' }));

@@ -55,6 +55,7 @@ export type WxComponentEvent =
   | { type: 'ComponentSecretChanged'; data: { sealedSecret: string; at: string } }
   /** What the public authorization page shows about the platform. */
   | { type: 'ComponentInfoChanged'; data: { name: string; desc: string; redirectUrl: string; at: string } }
+  | { type: 'ProxyConfigChanged'; data: { open: boolean; port: number; at: string } }
   | { type: 'ComponentAccessTokenRefreshed'; data: { sealedToken: string; expiresAt: string; at: string } }
   | {
       type: 'AuthorizerAuthorized';

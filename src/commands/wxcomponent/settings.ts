@@ -28,18 +28,33 @@ export async function setComponentInfo(store: EventStore, info: ComponentInfo, m
   await store.appendToStream(SETTINGS_STREAM, [{ eventId: randomUUID(), ...event, metadata }]);
 }
 
+/** The original's pass-through setting: whether unmatched requests go to a local port, and which. */
+export interface ProxyConfig {
+  open: boolean;
+  port: number;
+}
+
+export const DEFAULT_PROXY_PORT = 8082;
+
+export async function setProxyConfig(store: EventStore, config: ProxyConfig, metadata: EventMetadata): Promise<void> {
+  const event: WxComponentEvent = { type: 'ProxyConfigChanged', data: { ...config, at: metadata.time } };
+  await store.appendToStream(SETTINGS_STREAM, [{ eventId: randomUUID(), ...event, metadata }]);
+}
+
 export interface SettingsView {
   info: ComponentInfo;
   secretSet: boolean;
+  proxy: ProxyConfig;
 }
 
 /** Folds the (short) settings stream. */
 export async function readSettings(store: EventStore): Promise<SettingsView> {
-  const view: SettingsView = { info: { name: '', desc: '', redirectUrl: '' }, secretSet: false };
+  const view: SettingsView = { info: { name: '', desc: '', redirectUrl: '' }, secretSet: false, proxy: { open: false, port: DEFAULT_PROXY_PORT } };
   for (const e of await store.readStream(SETTINGS_STREAM)) {
     const ev = { type: e.type, data: e.data } as WxComponentEvent;
     if (ev.type === 'ComponentInfoChanged') view.info = { name: ev.data.name, desc: ev.data.desc, redirectUrl: ev.data.redirectUrl };
     if (ev.type === 'ComponentSecretChanged') view.secretSet = true;
+    if (ev.type === 'ProxyConfigChanged') view.proxy = { open: ev.data.open, port: ev.data.port };
   }
   return view;
 }
