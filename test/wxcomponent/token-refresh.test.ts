@@ -90,8 +90,11 @@ describe('WeChat token workers', function () {
     await eventually(async () => refreshCalls().length === 2);
     const second = String(refreshCalls()[1]!.body.authorizer_refresh_token);
     assert.notEqual(second, firstUsed);
-    const events = await h.svc.db.knex('events').where({ type: 'AuthorizerTokenRefreshed' });
-    assert.equal(events.length, 2);
+    // WeChat answered the second refresh; its event is appended right after, so wait for it rather than race it.
+    const events = await eventually(async () => {
+      const rows = await h.svc.db.knex('events').where({ type: 'AuthorizerTokenRefreshed' });
+      return rows.length === 2 ? rows : null;
+    });
     assert.ok(!JSON.stringify(events).includes('atoken-') && !JSON.stringify(events).includes('rtoken-'), 'tokens are sealed at rest');
     const raw = await h.svc.deps.redis.get(authorizerTokenKey(AUTHORIZER));
     assert.ok(raw && !raw.includes('atoken-'), 'the Redis copy is sealed too');
