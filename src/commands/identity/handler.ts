@@ -83,6 +83,9 @@ export interface SignedInUser {
   state: UserState;
 }
 
+/** No user gets this id (ids are random 32-hex): its stream stays empty. */
+const DECOY_USER_ID = 'sign-in-decoy';
+
 /** Stands in for the sealed password of a login that names nobody, so both take the same work. */
 const decoys = new WeakMap<Buffer, string>();
 const decoyFor = (dataKey: Buffer): string => {
@@ -114,7 +117,8 @@ export interface PasswordSignIn {
  */
 export async function signInWithPassword(deps: IdentityDeps, input: PasswordSignIn, metadata: EventMetadata): Promise<SignedInUser> {
   const userId = await findUserIdByLogin(deps.store, input.login);
-  const sealed = userId ? (await loadUser(deps, userId)).state.sealedPasswordMd5 : null;
+  // A login that names nobody reads a stream too (one nobody writes), so both take the same round trips.
+  const sealed = userId ? (await loadUser(deps, userId)).state.sealedPasswordMd5 : await deps.store.readStream(userStream(DECOY_USER_ID), { fromRevision: 0 }).then(() => null);
   const matches = passwordMatches(sealed ?? decoyFor(deps.dataKey), input.passwordMd5.toLowerCase(), deps.dataKey) && sealed !== null;
   return signInWithProof(deps, { login: input.login, userId, proofHolds: matches, surface: input.surface, requiredRoles: input.requiredRoles }, metadata);
 }

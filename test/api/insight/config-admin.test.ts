@@ -82,6 +82,27 @@ describe('Insight configs: only configuration administrators manage them', funct
     assert.equal(still.body.data.verify, false, 'the config was not edited');
   });
 
+  it('given hostile spellings of the config paths, an ordinary user is still refused and nothing is appended', async () => {
+    const variants: Array<[string, string, unknown]> = [
+      ['POST', '/configs/', config()],
+      ['GET', '/configs/load/', undefined],
+      ['HEAD', '/configs/load', undefined],
+      ['GET', '/Configs/load', undefined],
+      ['GET', '/configs/%6coad', undefined],
+      ['GET', '//configs/load', undefined],
+      ['GET', '/configs/./load', undefined],
+      ['GET', '/configs/load?size=1', undefined],
+      ['DELETE', '/configs/', existing],
+    ];
+    for (const [method, path, body] of variants) {
+      const before = await eventCount();
+      const res = await call(ordinary.token, method, path, body);
+      if (method !== 'HEAD') assert.ok(res.body.success === false && res.body.code !== 200, `${method} ${path}: ${res.text}`);
+      assert.equal(await eventCount(), before, `${method} ${path} appended nothing`);
+    }
+    assert.equal((await call(configAdmin.token, 'GET', `/configs/${existing}`)).body.code, 200, 'the config is still there');
+  });
+
   it('refuses an ordinary user before looking at the body: a malformed config is 403, not 430', async () => {
     const res = await call(ordinary.token, 'POST', '/configs', { name: '' });
     assert.equal(res.body.code, 403);
