@@ -118,7 +118,9 @@ export interface PasswordSignIn {
 export async function signInWithPassword(deps: IdentityDeps, input: PasswordSignIn, metadata: EventMetadata): Promise<SignedInUser> {
   const userId = await findUserIdByLogin(deps.store, input.login);
   // A login that names nobody reads a stream too (one nobody writes), so both take the same round trips.
-  const sealed = userId ? (await loadUser(deps, userId)).state.sealedPasswordMd5 : await deps.store.readStream(userStream(DECOY_USER_ID), { fromRevision: 0 }).then(() => null);
+  const sealed = userId
+    ? (await loadUser(deps, userId)).state.sealedPasswordMd5
+    : await deps.store.readStream(userStream(DECOY_USER_ID), { fromRevision: 0 }).then(() => null);
   const matches = passwordMatches(sealed ?? decoyFor(deps.dataKey), input.passwordMd5.toLowerCase(), deps.dataKey) && sealed !== null;
   return signInWithProof(deps, { login: input.login, userId, proofHolds: matches, surface: input.surface, requiredRoles: input.requiredRoles }, metadata);
 }
@@ -133,6 +135,7 @@ export async function signInWithProof(
   metadata: EventMetadata,
 ): Promise<SignedInUser> {
   await recordSignInAttempt(deps, { login: input.login, userId: input.userId, surface: input.surface, proofHolds: input.proofHolds && input.userId !== null }, metadata);
+  // Only a proof that held gets past the attempt, and only a login that names a user can hold one.
   const userId = input.userId!;
   const result = await handleCommand(
     { store: deps.store, metadata, snapshots: deps.snapshots },
