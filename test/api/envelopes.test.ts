@@ -22,7 +22,7 @@ const domainRefusals: Array<[DomainErrorCode, ExpectedRefusal]> = [
   ['forbidden', { insight: 403, laravel: 403, wxcomponent: 1000, bitanswer: 403, v1: { status: 403, code: 'forbidden' } }],
   ['invalid_credentials', { insight: 420, laravel: 400, wxcomponent: 1006, bitanswer: 401, v1: { status: 401, code: 'invalid_credentials' } }],
   ['account_disabled', { insight: 413, laravel: 403, wxcomponent: 1006, bitanswer: 403, v1: { status: 403, code: 'account_disabled' } }],
-  ['account_locked', { insight: 400, laravel: 403, wxcomponent: 1011, bitanswer: 403, v1: { status: 403, code: 'account_locked' } }],
+  ['account_locked', { insight: 400, laravel: 403, wxcomponent: 1011, bitanswer: 403, v1: { status: 429, code: 'account_locked' } }],
   ['rate_limited', { insight: 490, laravel: 429, wxcomponent: 1011, bitanswer: 429, v1: { status: 429, code: 'rate_limited' } }],
   ['conflict', { insight: 400, laravel: 409, wxcomponent: 1001, bitanswer: 409, v1: { status: 409, code: 'conflict' } }],
   ['already_exists', { insight: 400, laravel: 409, wxcomponent: 1001, bitanswer: 409, v1: { status: 409, code: 'already_exists' } }],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LOCK_MS, userDecider } from '../../src/commands/identity/decider';
+import { userDecider } from '../../src/commands/identity/decider';
 import type { IdentityEvent } from '../../src/commands/identity/events';
 import { deciderSpec } from '../support/decider-spec';
 
@@ -13,13 +13,8 @@ const registered: IdentityEvent = {
   type: 'UserRegistered',
   data: { userId, ...profile, builtin: false, roles: ['admin'], sealedPasswordMd5: 'sealed-right', registeredAt: t0.toISOString() },
 };
-const signIn = (ms: number, right: boolean) => ({
-  type: 'SignInWithPassword' as const,
-  surface: 'v1' as const,
-  matches: (sealed: string) => right && sealed === 'sealed-right',
-  now: at(ms),
-});
-const failed = (ms: number, failures: number, reason: 'bad_password' | 'locked' | 'disabled' = 'bad_password'): IdentityEvent => ({
+const signIn = (ms: number, requiredRoles?: string[]) => ({ type: 'CompleteSignIn' as const, surface: 'v1' as const, now: at(ms), ...(requiredRoles ? { requiredRoles } : {}) });
+const failed = (ms: number, failures: number, reason: 'disabled' | 'not_permitted'): IdentityEvent => ({
   type: 'UserSignInFailed',
   data: { userId, surface: 'v1', reason, failures, at: at(ms).toISOString() },
 });
@@ -40,58 +35,28 @@ describe('identity: registering a user', () => {
   });
 });
 
-describe('identity: signing in with a password', () => {
-  it('given a registered user, when the password matches, then UserSignedIn', () => {
-    spec.given(registered).when(signIn(1000, true)).then({ type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(1000).toISOString() } });
+describe('identity: completing a sign-in whose proof held (counting and locks: sign-in-attempts)', () => {
+  it('given a registered user, when the sign-in completes, then UserSignedIn', () => {
+    spec.given(registered).when(signIn(1000)).then({ type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(1000).toISOString() } });
   });
 
   it('given no user, when signing in, then invalid credentials and nothing recorded', () => {
-    spec.given().when(signIn(0, true)).thenRefused('invalid_credentials');
+    spec.given().when(signIn(0)).thenRefused('invalid_credentials');
   });
 
-  it('given four failures, when the fifth password is wrong, then the failure and a 10-minute lock are recorded', () => {
-    const error = spec
-      .given(registered, failed(1, 1), failed(2, 2), failed(3, 3), failed(4, 4))
-      .when(signIn(5, false))
-      .thenRefused('account_locked', failed(5, 5), {
-        type: 'UserLocked',
-        data: { userId, until: at(5 + LOCK_MS).toISOString(), failures: 5, at: at(5).toISOString() },
-      });
-    assert.equal(error.details?.lockedUntil, at(5 + LOCK_MS).toISOString());
+  it('given an administrator, when the surface requires the admin role, then UserSignedIn', () => {
+    spec.given(registered).when(signIn(5, ['admin'])).then({ type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(5).toISOString() } });
   });
 
-  it('given a lock, when the right password arrives during it, then it is refused and the refusal recorded', () => {
-    const locked: IdentityEvent = { type: 'UserLocked', data: { userId, until: at(LOCK_MS + 5).toISOString(), failures: 5, at: at(5).toISOString() } };
-    spec
-      .given(registered, failed(1, 1), failed(2, 2), failed(3, 3), failed(4, 4), failed(5, 5), locked)
-      .when(signIn(60_000, true))
-      .thenRefused('account_locked', failed(60_000, 5, 'locked'));
+  it('given a user without the required role, when signing in, then forbidden and a refusal recorded, never UserSignedIn', () => {
+    const plain: IdentityEvent = { ...registered, data: { ...(registered.data as Extract<IdentityEvent, { type: 'UserRegistered' }>['data']), roles: ['user'] } } as IdentityEvent;
+    spec.given(plain).when(signIn(5, ['admin', 'wxcomponent-admin'])).thenRefused('forbidden', failed(5, 0, 'not_permitted'));
   });
 
-  it('given a lock that has passed, when the right password arrives, then the user signs in', () => {
-    const locked: IdentityEvent = { type: 'UserLocked', data: { userId, until: at(LOCK_MS + 5).toISOString(), failures: 5, at: at(5).toISOString() } };
-    spec
-      .given(registered, failed(5, 5), locked)
-      .when(signIn(LOCK_MS + 6, true))
-      .then({ type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(LOCK_MS + 6).toISOString() } });
-  });
-
-  it('given old failures more than 10 minutes ago, when the password is wrong, then the count starts again at one', () => {
-    spec.given(registered, failed(0, 4)).when(signIn(LOCK_MS + 1, false)).thenRefused('invalid_credentials', failed(LOCK_MS + 1, 1));
-  });
-
-  it('given a success after failures, when the password is wrong, then the count starts again at one', () => {
-    spec
-      .given(registered, failed(1, 3), { type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(2).toISOString() } })
-      .when(signIn(3, false))
-      .thenRefused('invalid_credentials', failed(3, 1));
-  });
-
-  it('given a disabled user, when the right password arrives, then it is refused as disabled and recorded', () => {
-    spec
-      .given(registered, { type: 'UserDisabled', data: { userId, at: at(1).toISOString() } })
-      .when(signIn(2, true))
-      .thenRefused('account_disabled', failed(2, 0, 'disabled'));
+  it('given old per-user failures and a lock in the stream (recorded before locks moved to addresses), when signing in, then they no longer lock anyone out', () => {
+    const legacyFailed: IdentityEvent = { type: 'UserSignInFailed', data: { userId, surface: 'v1', reason: 'bad_password', failures: 5, at: at(1).toISOString() } };
+    const legacyLock: IdentityEvent = { type: 'UserLocked', data: { userId, until: at(600_001).toISOString(), failures: 5, at: at(1).toISOString() } };
+    spec.given(registered, legacyFailed, legacyLock).when(signIn(2)).then({ type: 'UserSignedIn', data: { userId, surface: 'v1', at: at(2).toISOString() } });
   });
 });
 
@@ -117,7 +82,7 @@ describe('identity: disabling, enabling and WeChat binding', () => {
   it('given a disabled user, when signing in with the right password, then refused as disabled and recorded', () => {
     spec
       .given(registered, { type: 'UserDisabled', data: { userId, at: now.toISOString() } })
-      .when(signIn(20, true))
+      .when(signIn(20))
       .thenRefused('account_disabled', failed(20, 0, 'disabled'));
   });
 

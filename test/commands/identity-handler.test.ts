@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from '../../src/commands/domain-error';
 import { registerUser, signInWithPassword } from '../../src/commands/identity/handler';
+import { signInAddressStream } from '../../src/commands/sign-in-attempts/events';
 import { userStream } from '../../src/commands/identity/events';
 import { UniqueClaimConflictError } from '../../src/eventstore/errors';
 import { PostgresEventStore } from '../../src/eventstore/postgres';
@@ -70,20 +71,23 @@ describe('identity command handling against PostgreSQL', function () {
     }
   });
 
-  it('counts 8 concurrent wrong passwords exactly, locks at the fifth, and then refuses the right one', async () => {
+  it('counts 8 concurrent wrong passwords from one address exactly, locks the login there at the fifth, refuses the right one there, and lets it in from elsewhere', async () => {
     const { userId } = await registerUser(deps(), { profile: profile('heidi'), password: 'right-password' }, testMetadata());
+    const from = testMetadata({ clientIp: '10.0.0.8' });
     const attempts = await Promise.allSettled(
-      Array.from({ length: 8 }, () => signInWithPassword(deps(), { login: 'heidi', passwordMd5: md5Hex('wrong'), surface: 'v1' }, testMetadata())),
+      Array.from({ length: 8 }, () => signInWithPassword(deps(), { login: 'heidi', passwordMd5: md5Hex('wrong'), surface: 'v1' }, { ...from, correlationId: randomUUID() })),
     );
     const codes = attempts.map((a) => (a.status === 'rejected' ? (a.reason as DomainError).code : 'ok')).sort();
     assert.deepEqual(codes, ['account_locked', 'account_locked', 'account_locked', 'account_locked', 'invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'invalid_credentials']);
     await assert.rejects(
-      signInWithPassword(deps(), { login: 'heidi', passwordMd5: md5Hex('right-password'), surface: 'v1' }, testMetadata()),
+      signInWithPassword(deps(), { login: 'heidi', passwordMd5: md5Hex('right-password'), surface: 'v1' }, testMetadata({ clientIp: '10.0.0.8' })),
       (err: unknown) => err instanceof DomainError && err.code === 'account_locked',
     );
-    const types = (await store.readStream(userStream(userId))).map((e) => e.type);
-    assert.equal(types.filter((t) => t === 'UserLocked').length, 1);
-    assert.equal(types.filter((t) => t === 'UserSignInFailed').length, 9);
+    const types = (await store.readStream(signInAddressStream('10.0.0.8'))).map((e) => e.type);
+    assert.equal(types.filter((t) => t === 'SignInLoginLocked').length, 1);
+    assert.equal(types.filter((t) => t === 'SignInAttemptFailed').length, 9);
+    assert.deepEqual((await store.readStream(userStream(userId))).map((e) => e.type), ['UserRegistered'], 'nothing on the user: the lock is not theirs everywhere');
+    await signInWithPassword(deps(), { login: 'heidi', passwordMd5: md5Hex('right-password'), surface: 'v1' }, testMetadata({ clientIp: '10.0.0.9' }));
   });
 
   it('refuses an unknown login like a wrong password', async () => {

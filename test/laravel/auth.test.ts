@@ -34,22 +34,23 @@ describe('Laravel /api: sign-in, JWT and logout', function () {
       assert.ok(!JSON.stringify(started).includes(res.body.data.token), 'the token itself is not stored');
     });
 
-    it('given a wrong password, answers 400 用户名或密码错误 and records the failure on the user (surface laravel)', async () => {
+    it('given a wrong password, answers 400 用户名或密码错误 and records the failure on the client address (surface laravel)', async () => {
       const res = await svc.request('POST', '/api/login', { body: { username: TEST_ADMIN.account, password: 'wrong-password' } });
       assert.equal(res.status, 400);
       assert.equal(res.body.status, 'error');
       assert.equal(res.body.message, '用户名或密码错误');
-      const failed = await svc.db.knex('events').where({ type: 'UserSignInFailed' }).orderBy('global_position', 'desc').first();
+      const failed = await svc.db.knex('events').where({ type: 'SignInAttemptFailed' }).orderBy('global_position', 'desc').first();
       assert.equal(failed.data.surface, 'laravel');
+      assert.equal(failed.stream_id, 'sign-in-address-127.0.0.1');
       assert.ok(!JSON.stringify(failed).includes('wrong-password'));
     });
 
-    it('given an unknown username, answers the same 400 and writes nothing', async () => {
+    it('given an unknown username, answers the same 400 and counts it the same way (one event), so answers do not tell accounts apart', async () => {
       const before = await eventCount();
       const res = await svc.request('POST', '/api/login', { body: { username: 'nobody-here', password: 'whatever-1' } });
       assert.equal(res.status, 400);
       assert.equal(res.body.message, '用户名或密码错误');
-      assert.equal(await eventCount(), before);
+      assert.equal(await eventCount(), before + 1);
     });
 
     it('given missing fields or a non-JSON body, answers 422/400 in the envelope and writes nothing', async () => {

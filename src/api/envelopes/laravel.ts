@@ -52,7 +52,7 @@ export const laravelEnvelope: Envelope = {
     ctx.status = STATUSES[failure.code];
     if (failure.allowedMethods) ctx.set('Allow', failure.allowedMethods.join(', '));
     const retryAfter = failure.details?.retryAfterSeconds;
-    if (failure.code === 'rate_limited' && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
+    if ((failure.code === 'rate_limited' || failure.code === 'account_locked') && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
     const errors = failure.code === 'validation_failed' && failure.issues?.length ? issuesByField(failure.issues) : null;
     ctx.body = { status: 'error', message: FIXED_MESSAGES[failure.code] ?? failure.message, data: null, errors, code: 0 };
     ctx.set('Content-Type', LARAVEL_JSON);

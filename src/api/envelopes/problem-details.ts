@@ -16,7 +16,8 @@ const PROBLEMS: Record<FailureCode, { status: number; title: string }> = {
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   forbidden: { status: 403, title: 'Forbidden' },
   account_disabled: { status: 403, title: 'Account disabled' },
-  account_locked: { status: 403, title: 'Account locked' },
+  // A lock ends by itself: 429 with Retry-After tells a client when, where 403 would say never.
+  account_locked: { status: 429, title: 'Account locked' },
   not_found: { status: 404, title: 'Not found' },
   route_not_found: { status: 404, title: 'No such endpoint' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
@@ -62,7 +63,7 @@ export const problemDetailsEnvelope: Envelope = {
     if (failure.allowedMethods) ctx.set('Allow', failure.allowedMethods.join(', '));
     if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
     const retryAfter = failure.details?.retryAfterSeconds;
-    if (failure.code === 'rate_limited' && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
+    if ((failure.code === 'rate_limited' || failure.code === 'account_locked') && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
     ctx.status = status;
     // JSON.stringify by hand: koa would label an object body plain application/json.
     ctx.body = JSON.stringify(body);

@@ -9,12 +9,14 @@ import { insightEnvelope } from '../envelopes/insight';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
 import { insightPrincipal } from './access-token';
+import { configAdminScheme } from './config-admin';
 import { gatewayRoute } from './gateway-route';
 
 /**
  * 配置管理接口: interface configs and their change log. Changes are events; lists and details read
  * the configs read model; `configs/load` puts the configs into Redis, where the gateway and the
- * Insight surface enforce them (an edit takes effect at the next load, as in the original).
+ * Insight surface enforce them (an edit takes effect at the next load, as in the original). Every
+ * route, reads included, is for configuration administrators only (see config-admin).
  */
 
 const HEX32 = '^[0-9a-f]{32}$';
@@ -163,6 +165,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs',
       summary: '获取接口配置列表: by keyword (name or url contains it, or authCode equals it), newest first, paged',
       tags,
+      security: configAdminScheme('getConfig'),
       request: { query: pagedQuery },
       responses: { 200: { description: 'A page; `option` is the total count', schema: { type: 'array', items: listItemSchema } } },
       async handler(ctx) {
@@ -181,6 +184,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs/logs',
       summary: '获取日志列表: the change log of the configs by keyword (type, businessId, creatorId equal it; business, creator contain it), newest first, paged',
       tags,
+      security: configAdminScheme('getConfigLog'),
       request: { query: pagedQuery },
       responses: { 200: { description: 'A page; `option` is the total count; `content` is null here', schema: { type: 'array', items: logSchema } } },
       async handler(ctx) {
@@ -202,6 +206,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs/logs/:id',
       summary: '获取日志详情: one change, with the config as it was after it (before it, for DELETE)',
       tags,
+      security: configAdminScheme('getConfigLog'),
       request: { params: idParams },
       responses: { 200: { description: 'The change', schema: logSchema } },
       async handler(ctx) {
@@ -216,6 +221,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       summary: '加载接口配置到缓存: puts every config into Redis, where they take effect',
       description: 'Waits (up to 5 s) for the configs read model to hold every change made so far, so a load right after an edit includes it. No configs at all: 400 读取数据失败,请重新加载.',
       tags,
+      security: configAdminScheme('loadConfig'),
       responses: { 200: { description: 'Loaded' } },
       async handler() {
         await loadLiveConfigs(deps);
@@ -227,6 +233,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs/:id',
       summary: '获取接口配置详情',
       tags,
+      security: configAdminScheme('getConfig'),
       request: { params: idParams },
       responses: { 200: { description: 'The config', schema: detailSchema } },
       async handler(ctx) {
@@ -240,6 +247,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs',
       summary: '新增接口配置: (method, url) must be unused',
       tags,
+      security: configAdminScheme('newConfig'),
       request: { body: configBody(false) },
       responses: { 200: { description: 'The new id (32 hex)', schema: { type: 'string', pattern: HEX32 } } },
       async handler(ctx) {
@@ -253,6 +261,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs',
       summary: '编辑接口配置',
       tags,
+      security: configAdminScheme('editConfig'),
       request: { body: configBody(true) },
       responses: { 200: { description: 'Changed' } },
       async handler(ctx) {
@@ -266,6 +275,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       path: '/configs',
       summary: '删除接口配置: the body is the id as a bare JSON string, e.g. "7179f5e4c7f84879bdfb70de0999b067"',
       tags,
+      security: configAdminScheme('deleteConfig'),
       request: { body: { type: 'string', pattern: HEX32 } },
       responses: { 200: { description: 'Deleted' } },
       async handler(ctx) {

@@ -2,6 +2,7 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { insightEnvelope } from '../envelopes/insight';
 import type { Surface } from '../surface';
 import { insightAccessTokenScheme } from './access-token';
+import { configAdminSchemes } from './config-admin';
 import { interfaceConfigGate } from './config-gate';
 import { configRoutes } from './config-routes';
 import { navigatorRoutes } from './navigator-routes';
@@ -14,7 +15,7 @@ export function insightSurface(deps: Dependencies): Surface {
     prefix: '/base/auth/v1.0',
     description: 'Insight Auth token service: {success, code, message, data, option}, always HTTP 200; Authorization: <AccessToken>.',
     envelope: insightEnvelope,
-    securitySchemes: { accessToken: insightAccessTokenScheme(deps) },
+    securitySchemes: { accessToken: insightAccessTokenScheme(deps), ...configAdminSchemes(deps) },
     defaultSecurity: 'accessToken',
     before: interfaceConfigGate(deps),
     routes: [...tokenRoutes(deps), ...navigatorRoutes(deps), ...configRoutes(deps)],

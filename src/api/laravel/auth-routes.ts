@@ -34,7 +34,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     path: '/login',
     summary: '用账号密码登录',
     description:
-      'Checks the password against the shared user store (username = account); every success and failure is recorded on the user, and five wrong passwords lock the account for 10 minutes (403).',
+      'Checks the password against the shared user store (username = account); every attempt is recorded; five wrong passwords from one client address lock the account for that address for 10 minutes (403), and twenty failures from one address refuse it everywhere for 10 minutes (429 with Retry-After). An unknown username is answered and counted like a known one.',
     tags: ['laravel auth'],
     security: 'none',
     request: {
@@ -47,7 +47,8 @@ export function authRoutes(deps: Dependencies): Route[] {
     responses: {
       200: { description: 'Signed in', schema: signInSchema },
       400: { description: '用户名或密码错误 (also for an unknown username)' },
-      403: { description: 'Account locked or disabled' },
+      403: { description: 'Account locked (for this address) or disabled' },
+      429: { description: 'Too many failed sign-ins from this address' },
     },
     async handler(ctx) {
       const { username, password } = ctx.request.body;
@@ -59,6 +60,7 @@ export function authRoutes(deps: Dependencies): Route[] {
         if (err instanceof DomainError && err.code === 'invalid_credentials') throw new DomainError('invalid_credentials', '用户名或密码错误');
         if (err instanceof DomainError && err.code === 'account_locked') throw new DomainError('account_locked', '错误次数过多，账号已被锁定，请10分钟后再试', err.details);
         if (err instanceof DomainError && err.code === 'account_disabled') throw new DomainError('account_disabled', '账号已被禁用');
+        if (err instanceof DomainError && err.code === 'rate_limited') throw new DomainError('rate_limited', '登录失败次数过多，请稍后再试', err.details);
         throw err;
       }
     },

@@ -1,4 +1,3 @@
-import { DomainError } from '../../commands/domain-error';
 import { signInWithPassword, type IdentityDeps } from '../../commands/identity/handler';
 import { md5Hex } from '../../secrets/digest';
 import { requestMetadata } from '../request-metadata';
@@ -15,7 +14,8 @@ export function loginRoute(deps: IdentityDeps & { jwtSecret: string }) {
     method: 'post',
     path: '/login',
     summary: 'Sign in as an administrator',
-    description: 'Five wrong passwords lock the account for ten minutes; every attempt is recorded as an event.',
+    description:
+      'Failures are counted per client address: five wrong passwords for one account from one address lock that account for ten minutes from that address only (429 with Retry-After); twenty failures from one address, across accounts, refuse every sign-in from it for ten minutes (429). An unknown account is answered, counted and locked exactly like a known one. Every attempt is an event; a right password of a user who is not an administrator is recorded as a refusal (403).',
     tags: ['administrators'],
     security: 'none',
     request: {
@@ -37,13 +37,12 @@ export function loginRoute(deps: IdentityDeps & { jwtSecret: string }) {
       },
       401: { description: 'Wrong account or password' },
       403: { description: 'Not an administrator, or disabled' },
-      429: { description: 'Locked after too many failures' },
+      429: { description: 'This account is locked for this address (account_locked), or this address is refused (rate_limited); Retry-After says for how many seconds' },
     },
     async handler(ctx) {
       const { account, password } = ctx.request.body;
       const metadata = requestMetadata(ctx, { kind: 'anonymous', name: account });
-      const { userId, state } = await signInWithPassword(deps, { login: account, passwordMd5: md5Hex(password), surface: 'v1' }, metadata);
-      if (!state.roles.includes('admin')) throw new DomainError('forbidden', 'administrators only');
+      const { userId, state } = await signInWithPassword(deps, { login: account, passwordMd5: md5Hex(password), surface: 'v1', requiredRoles: ['admin'] }, metadata);
       const { token, expiresIn } = issueAdminToken(deps.jwtSecret, { userId, account: state.profile?.account ?? account });
       return { token, tokenType: 'Bearer', expiresIn };
     },

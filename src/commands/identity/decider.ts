@@ -2,9 +2,6 @@ import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
 import type { IdentityEvent, Surface, UserProfile } from './events';
 
-export const MAX_FAILURES = 5;
-export const LOCK_MS = 10 * 60 * 1000;
-
 export interface UserState {
   exists: boolean;
   userId: string | null;
@@ -15,10 +12,6 @@ export interface UserState {
   unionId: string | null;
   registeredAt: string | null;
   sealedPasswordMd5: string | null;
-  /** Failures since the last success, forgotten LOCK_MS after the most recent one. */
-  failures: number;
-  lastFailureAt: number | null;
-  lockedUntil: number | null;
   /** WeCom membership from the directory sync; `disabledOnLeave`: leaving disabled the user, so rejoining enables them. */
   wecom: { userId: string; departments: number[]; linked: boolean; disabledOnLeave: boolean } | null;
 }
@@ -35,13 +28,12 @@ export type IdentityCommand =
       unionId?: string;
       now: Date;
     }
-  | {
-      type: 'SignInWithPassword';
-      surface: Surface;
-      /** Whether the submitted credential matches the sealed one: computed by the shell, which holds the key. */
-      matches: (sealedPasswordMd5: string) => boolean;
-      now: Date;
-    }
+  /**
+   * The proof (password, signature, WeChat code) already held and the address's attempt policy
+   * let it through (see commands/sign-in-attempts): what is left is whether this user may sign in
+   * here. `requiredRoles`: the surface admits only holders of one of these roles.
+   */
+  | { type: 'CompleteSignIn'; surface: Surface; requiredRoles?: string[]; now: Date }
   | { type: 'DisableUser'; now: Date }
   | { type: 'EnableUser'; now: Date }
   /** `replace`: whether an already bound, different unionid may be swapped for this one. */
@@ -57,9 +49,6 @@ export const initialUserState = (): UserState => ({
   unionId: null,
   registeredAt: null,
   sealedPasswordMd5: null,
-  failures: 0,
-  lastFailureAt: null,
-  lockedUntil: null,
   wecom: null,
 });
 
@@ -70,15 +59,12 @@ export function evolveUser(state: UserState, event: IdentityEvent): UserState {
       return { ...state, exists: true, userId, profile, builtin, roles, sealedPasswordMd5, registeredAt };
     }
     case 'UserPasswordChanged':
-      return { ...state, sealedPasswordMd5: event.data.sealedPasswordMd5, failures: 0, lockedUntil: null };
+      return { ...state, sealedPasswordMd5: event.data.sealedPasswordMd5 };
+    // Sign-ins are a record only; failures and locks are counted per client address (sign-in-attempts).
     case 'UserSignedIn':
-      return { ...state, failures: 0, lastFailureAt: null, lockedUntil: null };
     case 'UserSignInFailed':
-      return event.data.reason === 'bad_password'
-        ? { ...state, failures: event.data.failures, lastFailureAt: Date.parse(event.data.at) }
-        : state;
     case 'UserLocked':
-      return { ...state, lockedUntil: Date.parse(event.data.until) };
+      return state;
     case 'UserDisabled':
       return { ...state, disabled: true };
     case 'UserEnabled':
@@ -121,7 +107,7 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
         data: { userId: command.userId, unionId: command.unionId, previousUnionId: null, at: command.now.toISOString() },
       });
     }
-    case 'SignInWithPassword':
+    case 'CompleteSignIn':
       return decideSignIn(command, state);
     case 'DisableUser':
     case 'EnableUser': {
@@ -144,40 +130,17 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
   }
 }
 
-function decideSignIn(command: Extract<IdentityCommand, { type: 'SignInWithPassword' }>, state: UserState): Decision<IdentityEvent> {
-  if (!state.exists || !state.userId || !state.sealedPasswordMd5) return reject(new DomainError('invalid_credentials', 'invalid account or password'));
-  const now = command.now.getTime();
-  const at = command.now.toISOString();
+/** A refusal after the proof held is recorded as a refusal; only a sign-in that happens is UserSignedIn. */
+function decideSignIn(command: Extract<IdentityCommand, { type: 'CompleteSignIn' }>, state: UserState): Decision<IdentityEvent> {
+  if (!state.exists || !state.userId) return reject(new DomainError('invalid_credentials', 'invalid account or password'));
   const userId = state.userId;
-  const failed = (reason: 'bad_password' | 'locked' | 'disabled', failures: number): IdentityEvent => ({
-    type: 'UserSignInFailed',
-    data: { userId, surface: command.surface, reason, failures, at },
-  });
-
-  // The lock is checked before the password: a correct password during the lock is refused too.
-  if (state.lockedUntil !== null && now < state.lockedUntil) {
-    const minutes = Math.ceil((state.lockedUntil - now) / 60_000);
-    return reject(
-      new DomainError('account_locked', `too many failed attempts; try again in ${minutes} minute(s)`, { lockedUntil: new Date(state.lockedUntil).toISOString() }),
-      failed('locked', state.failures),
-    );
+  const at = command.now.toISOString();
+  const refused = (reason: 'disabled' | 'not_permitted'): IdentityEvent => ({ type: 'UserSignInFailed', data: { userId, surface: command.surface, reason, failures: 0, at } });
+  if (state.disabled) return reject(new DomainError('account_disabled', 'account is disabled'), refused('disabled'));
+  if (command.requiredRoles && !command.requiredRoles.some((r) => state.roles.includes(r))) {
+    return reject(new DomainError('forbidden', 'administrators only'), refused('not_permitted'));
   }
-  if (state.disabled) return reject(new DomainError('account_disabled', 'account is disabled'), failed('disabled', state.failures));
-
-  if (command.matches(state.sealedPasswordMd5)) {
-    return accept({ type: 'UserSignedIn', data: { userId, surface: command.surface, at } });
-  }
-  const stale = state.lastFailureAt === null || now - state.lastFailureAt >= LOCK_MS || (state.lockedUntil !== null && now >= state.lockedUntil);
-  const failures = (stale ? 0 : state.failures) + 1;
-  if (failures >= MAX_FAILURES) {
-    const until = new Date(now + LOCK_MS).toISOString();
-    return reject(
-      new DomainError('account_locked', 'too many failed attempts; the account is locked for 10 minutes', { lockedUntil: until }),
-      failed('bad_password', failures),
-      { type: 'UserLocked', data: { userId, until, failures, at } },
-    );
-  }
-  return reject(new DomainError('invalid_credentials', 'invalid account or password', { remainingAttempts: MAX_FAILURES - failures }), failed('bad_password', failures));
+  return accept({ type: 'UserSignedIn', data: { userId, surface: command.surface, at } });
 }
 
 export const userDecider: Decider<UserState, IdentityCommand, IdentityEvent> = {

@@ -24,7 +24,12 @@ export type IdentityEvent =
     }
   | { type: 'UserPasswordChanged'; data: { userId: string; sealedPasswordMd5: string; changedAt: string } }
   | { type: 'UserSignedIn'; data: { userId: string; surface: Surface; at: string } }
-  | { type: 'UserSignInFailed'; data: { userId: string; surface: Surface; reason: 'bad_password' | 'locked' | 'disabled'; failures: number; at: string } }
+  /**
+   * A sign-in refused after its proof held (`disabled`, `not_permitted`: not an administrator where
+   * one is required). `bad_password` and `locked`, with their `failures` count, and UserLocked are
+   * no longer recorded here (counted per client address now) but stay readable in old streams.
+   */
+  | { type: 'UserSignInFailed'; data: { userId: string; surface: Surface; reason: 'bad_password' | 'locked' | 'disabled' | 'not_permitted'; failures: number; at: string } }
   | { type: 'UserLocked'; data: { userId: string; until: string; failures: number; at: string } }
   | { type: 'UserDisabled'; data: { userId: string; at: string } }
   | { type: 'UserEnabled'; data: { userId: string; at: string } }

@@ -5,6 +5,7 @@ import { seal, unseal } from '../../secrets/sealed-box';
 import { DomainError } from '../domain-error';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { handleCommand, loadState } from '../handle';
+import { recordSignInAttempt } from '../sign-in-attempts/handler';
 import { userDecider, type UserState } from './decider';
 import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
 
@@ -16,7 +17,7 @@ export interface IdentityDeps {
 }
 
 /** Bump the schema whenever UserState or evolveUser changes. */
-export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@3', every: 10 };
+export const USER_SNAPSHOTS: SnapshotPolicy = { schema: 'user-state@4', every: 10 };
 
 /** Unique values are compared case-insensitively where people expect it. */
 export const accountClaim = (account: string): UniqueClaim => ({ scope: 'account', value: account.trim().toLowerCase() });
@@ -82,34 +83,65 @@ export interface SignedInUser {
   state: UserState;
 }
 
+/** No user gets this id (ids are random 32-hex): its stream stays empty. */
+const DECOY_USER_ID = 'sign-in-decoy';
+
+/** Stands in for the sealed password of a login that names nobody, so both take the same work. */
+const decoys = new WeakMap<Buffer, string>();
+const decoyFor = (dataKey: Buffer): string => {
+  let sealed = decoys.get(dataKey);
+  if (!sealed) decoys.set(dataKey, (sealed = seal(md5Hex(randomBytes(16).toString('hex')), dataKey)));
+  return sealed;
+};
+
+function passwordMatches(sealed: string, submittedMd5: string, dataKey: Buffer): boolean {
+  try {
+    return sameSecret(unseal(sealed, dataKey), submittedMd5);
+  } catch {
+    return false;
+  }
+}
+
+export interface PasswordSignIn {
+  login: string;
+  passwordMd5: string;
+  surface: Surface;
+  /** The surface admits only holders of one of these roles (a refusal is recorded, never UserSignedIn). */
+  requiredRoles?: string[];
+}
+
 /**
- * Checks MD5(password) against the sealed one; successes, failures and locks are appended to the
- * user's stream, so lockouts replay. An unknown login is refused the same way as a bad password.
+ * Checks MD5(password) against the sealed one. The attempt is counted on the client address's
+ * stream whether or not the login names a user (same answers, same work, same locks); a sign-in
+ * that gets through is recorded on the user's stream, as a success or as a refusal.
  */
-export async function signInWithPassword(
+export async function signInWithPassword(deps: IdentityDeps, input: PasswordSignIn, metadata: EventMetadata): Promise<SignedInUser> {
+  const userId = await findUserIdByLogin(deps.store, input.login);
+  // A login that names nobody reads a stream too (one nobody writes), so both take the same round trips.
+  const sealed = userId
+    ? (await loadUser(deps, userId)).state.sealedPasswordMd5
+    : await deps.store.readStream(userStream(DECOY_USER_ID), { fromRevision: 0 }).then(() => null);
+  const matches = passwordMatches(sealed ?? decoyFor(deps.dataKey), input.passwordMd5.toLowerCase(), deps.dataKey) && sealed !== null;
+  return signInWithProof(deps, { login: input.login, userId, proofHolds: matches, surface: input.surface, requiredRoles: input.requiredRoles }, metadata);
+}
+
+/**
+ * A sign-in whose proof the caller checked (a password, an Insight signature consumed from Redis):
+ * first the address's attempt policy (counts, locks), then the user's own stream.
+ */
+export async function signInWithProof(
   deps: IdentityDeps,
-  input: { login: string; passwordMd5: string; surface: Surface },
+  input: { login: string; userId: string | null; proofHolds: boolean; surface: Surface; requiredRoles?: string[] },
   metadata: EventMetadata,
 ): Promise<SignedInUser> {
-  const userId = await findUserIdByLogin(deps.store, input.login);
-  if (!userId) throw new DomainError('invalid_credentials', 'invalid account or password');
-  const submitted = input.passwordMd5.toLowerCase();
-  const result = await handleCommand<UserState, Parameters<typeof userDecider.decide>[0], IdentityEvent>(
+  await recordSignInAttempt(deps, { login: input.login, userId: input.userId, surface: input.surface, proofHolds: input.proofHolds && input.userId !== null }, metadata);
+  // Only a proof that held gets past the attempt, and only a login that names a user can hold one.
+  const userId = input.userId!;
+  const result = await handleCommand(
     { store: deps.store, metadata, snapshots: deps.snapshots },
     userStream(userId),
     userDecider,
-    {
-      type: 'SignInWithPassword',
-      surface: input.surface,
-      matches: (sealed) => {
-        try {
-          return sameSecret(unseal(sealed, deps.dataKey), submitted);
-        } catch {
-          return false;
-        }
-      },
-      now: new Date(metadata.time),
-    },
+    { type: 'CompleteSignIn', surface: input.surface, requiredRoles: input.requiredRoles, now: new Date(metadata.time) },
     { snapshot: USER_SNAPSHOTS },
   );
   return { userId, state: result.state };
@@ -160,16 +192,16 @@ export async function findUserIdByUnionId(store: EventStore, unionId: string): P
 }
 
 /**
- * A sign-in whose proof the caller already checked (an Insight signature consumed from Redis, a
- * WeChat unionid): the same decider records the success or failure, so lockout and the disabled
- * check apply exactly as for a password.
+ * A sign-in by a proof that cannot be guessed at (a WeChat or WeCom code the caller exchanged): no
+ * attempt counting, but the same user decider records the success or the refusal (disabled).
  */
 export async function signInWithCheckedProof(deps: IdentityDeps, userId: string, proofHolds: boolean, surface: Surface, metadata: EventMetadata): Promise<UserState> {
+  if (!proofHolds) throw new DomainError('invalid_credentials', 'invalid account or password');
   const result = await handleCommand(
     { store: deps.store, metadata, snapshots: deps.snapshots },
     userStream(userId),
     userDecider,
-    { type: 'SignInWithPassword', surface, matches: () => proofHolds, now: new Date(metadata.time) },
+    { type: 'CompleteSignIn', surface, now: new Date(metadata.time) },
     { snapshot: USER_SNAPSHOTS },
   );
   return result.state;

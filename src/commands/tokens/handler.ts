@@ -6,7 +6,7 @@ import { loadApp } from '../applications/handler';
 import { DomainError } from '../domain-error';
 import { handleCommand, loadState } from '../handle';
 import type { UserState } from '../identity/decider';
-import { findUserIdByLogin, loadUser, signInWithCheckedProof, type IdentityDeps } from '../identity/handler';
+import { findUserIdByLogin, loadUser, signInWithProof, type IdentityDeps } from '../identity/handler';
 import { encodeCredential, newSecret, newTokenId, type TokenCredential } from './credential';
 import { seatDecider, tokenDecider, type TokenState } from './decider';
 import { seatStream, tokenStream, type SignInMethod, type TokenEvent } from './events';
@@ -70,6 +70,7 @@ export const insightSignInRefusal = (err: unknown): never => {
     if (err.code === 'invalid_credentials') throw new DomainError('invalid_credentials', '账号或签名错误', err.details);
     if (err.code === 'account_locked') throw new DomainError('account_locked', '错误次数过多,账号已被锁定!请于10分钟后再试', err.details);
     if (err.code === 'account_disabled') throw new DomainError('account_disabled', '账户被禁止使用');
+    if (err.code === 'rate_limited') throw new DomainError('rate_limited', '登录失败次数过多,请稍后再试', err.details);
   }
   throw err;
 };
@@ -92,8 +93,8 @@ export async function signInWithSignature(deps: TokenDeps, request: SignInReques
   // A good signature names its user; only a bad one needs the login looked up, to count the failure there.
   const owner = await consumeSignature(deps.redis, request.signature, request.account);
   const userId = owner ?? (await findUserIdByLogin(deps.store, request.account));
-  if (!userId) throw new DomainError('invalid_credentials', '账号或签名错误');
-  const user = await signInWithCheckedProof(deps, userId, owner === userId, 'insight', metadata).catch(insightSignInRefusal);
+  // An unknown account is counted and locked like a known one, so the answers do not tell them apart.
+  const { state: user } = await signInWithProof(deps, { login: request.account, userId, proofHolds: owner !== null, surface: 'insight' }, metadata).catch(insightSignInRefusal);
   return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'password' }, metadata);
 }
 

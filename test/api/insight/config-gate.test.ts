@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { findLiveConfig } from '../../../src/gateway/live-configs';
 import { startTestService, type TestService } from '../../support/service';
-import { adminHeaders, newApp, signedIn, type SignedIn } from './signed-in';
+import { adminHeaders, grantConfigAdmin, newApp, signedIn, type SignedIn } from './signed-in';
 
 const BASE = '/base/auth/v1.0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +38,8 @@ describe('Insight configs in force: rate limits, verify and authCode', function 
     admin = await signedIn(svc, appId, '管理员');
     permitted = await signedIn(svc, appId, '张三');
     stranger = await signedIn(svc, appId, '李四');
-    // 张三 holds a role granting the function with the codes `viewNav` and `Gateway.Read`.
+    await grantConfigAdmin(svc, appId, admin.userId);
+    // 张三 holds a role granting the function with the codes `viewNav`, `Gateway.Read` and `getConfigLog`.
     const v1 = async (method: string, path: string, body: unknown) => {
       const res = await svc.request(method, `/v1/apps/${appId}${path}`, { body, headers: await adminHeaders(svc) });
       assert.ok(res.status < 300, res.text);
@@ -46,7 +47,7 @@ describe('Insight configs in force: rate limits, verify and authCode', function 
     };
     const group = await v1('POST', '/navigators', { type: 1, index: 1, name: '组' });
     const module = await v1('POST', '/navigators', { parentId: group, type: 2, index: 1, name: '模块' });
-    const fn = await v1('POST', '/functions', { navId: module, type: 0, index: 1, name: '查看', authCodes: 'VIEWNAV,Gateway.Read' });
+    const fn = await v1('POST', '/functions', { navId: module, type: 0, index: 1, name: '查看', authCodes: 'VIEWNAV,Gateway.Read,getConfigLog' });
     const role = await v1('POST', '/roles', { name: '查看者' });
     await v1('PUT', `/roles/${role}/permits`, { permits: [{ functionId: fn, permit: 1 }] });
     await v1('PUT', `/users/${permitted.userId}/roles`, { roleIds: [role] });

@@ -4,7 +4,7 @@ import { findLiveConfig } from '../../../src/gateway/live-configs';
 import { interfaceConfigsProjection } from '../../../src/projections/configs/interface-configs';
 import { rebuildProjection } from '../../../src/projections/rebuild';
 import { startTestService, type TestService } from '../../support/service';
-import { newApp, signedIn, type SignedIn } from './signed-in';
+import { grantConfigAdmin, newApp, signedIn, type SignedIn } from './signed-in';
 
 const BASE = '/base/auth/v1.0';
 
@@ -32,7 +32,9 @@ describe('Insight configs: 接口配置管理 and its change log', function () {
 
   before(async () => {
     svc = await startTestService('insight_configs');
-    admin = await signedIn(svc, await newApp(svc), '配置管理员');
+    const appId = await newApp(svc);
+    admin = await signedIn(svc, appId, '配置管理员');
+    await grantConfigAdmin(svc, appId, admin.userId);
   });
   after(async () => {
     await svc?.stop();
@@ -219,8 +221,9 @@ describe('Insight configs: loading an empty table', function () {
   });
 
   it('answers 400 读取数据失败,请重新加载 when there is no config at all', async () => {
-    const admin = await signedIn(svc, await newApp(svc));
-    await svc.projector.catchUp({ timeoutMs: 10_000 });
+    const appId = await newApp(svc);
+    const admin = await signedIn(svc, appId);
+    await grantConfigAdmin(svc, appId, admin.userId);
     const ids = (await svc.deps.knex('interface_configs').select('id')).map((r: { id: string }) => r.id);
     for (const id of ids) {
       const res = await svc.request('DELETE', `${BASE}/configs`, { body: id, headers: { authorization: admin.token } });

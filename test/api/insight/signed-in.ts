@@ -35,3 +35,25 @@ export async function signedIn(svc: TestService, appId: string, name?: string): 
   if (token.body?.code !== 200) throw new Error(`not signed in: ${token.text}`);
   return { userId: created.body.id as string, appId, token: token.body.data.accessToken as string, account };
 }
+
+/** Every code the config routes ask for (see src/api/insight/config-admin.ts). */
+export const CONFIG_ADMIN_CODES = 'getConfig,newConfig,editConfig,deleteConfig,loadConfig,getConfigLog';
+
+/**
+ * Makes users configuration administrators of the app the way a deployment does, through /v1:
+ * a function carrying the config codes, a role permitting it, the users given that role.
+ */
+export async function grantConfigAdmin(svc: TestService, appId: string, ...userIds: string[]): Promise<void> {
+  const v1 = async (method: string, path: string, body: unknown) => {
+    const res = await svc.request(method, `/v1/apps/${appId}${path}`, { body, headers: await adminHeaders(svc) });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.body?.id as string;
+  };
+  const group = await v1('POST', '/navigators', { type: 1, index: 90, name: '系统设置' });
+  const module = await v1('POST', '/navigators', { parentId: group, type: 2, index: 1, name: '接口配置' });
+  const fn = await v1('POST', '/functions', { navId: module, type: 0, index: 1, name: '管理接口配置', authCodes: CONFIG_ADMIN_CODES });
+  const role = await v1('POST', '/roles', { name: `配置管理员-${randomBytes(3).toString('hex')}` });
+  await v1('PUT', `/roles/${role}/permits`, { permits: [{ functionId: fn, permit: 1 }] });
+  for (const userId of userIds) await v1('PUT', `/users/${userId}/roles`, { roleIds: [role] });
+  await svc.projector.catchUp({ timeoutMs: 10_000 });
+}

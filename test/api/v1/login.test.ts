@@ -38,15 +38,16 @@ describe('POST /v1/login and administrator tokens', function () {
     assert.ok(!res.text.includes('nope-nope'));
   });
 
-  it('refuses an unknown account the same way, writing nothing', async () => {
+  it('refuses an unknown account the same way, and counts it the same way (one event), so answers do not tell accounts apart', async () => {
     const before = await eventCount();
     const res = await svc.request('POST', '/v1/login', { body: { account: 'ghost', password: 'whatever1' } });
     assert.equal(res.status, 401);
     assert.equal(res.body.code, 'invalid_credentials');
-    assert.equal(await eventCount(), before);
+    assert.equal(res.body.remainingAttempts, 4);
+    assert.equal(await eventCount(), before + 1);
   });
 
-  it('refuses a signed-in user who is not an administrator with 403', async () => {
+  it('refuses a user who is not an administrator with 403, recorded as a refusal', async () => {
     await registerUser({ store: svc.deps.store, dataKey: svc.config.dataKey }, {
       profile: { account: 'plain-user', name: 'Plain', mobile: null, email: null, headImg: null, tenantId: null },
       password: 'plain-password',
@@ -54,6 +55,8 @@ describe('POST /v1/login and administrator tokens', function () {
     const res = await svc.request('POST', '/v1/login', { body: { account: 'plain-user', password: 'plain-password' } });
     assert.equal(res.status, 403);
     assert.equal(res.body.code, 'forbidden');
+    const last = await svc.db.knex('events').orderBy('global_position', 'desc').first();
+    assert.deepEqual([last.type, last.data.reason], ['UserSignInFailed', 'not_permitted']);
   });
 
   for (const [name, body, raw, type] of [
@@ -119,11 +122,13 @@ describe('POST /v1/login and administrator tokens', function () {
     const wrong = await Promise.all(
       Array.from({ length: 12 }, () => svc.request('POST', '/v1/login', { body: { account: 'second-admin', password: 'wrong-password' } })),
     );
-    const codes = wrong.map((r) => r.body.code as string);
-    assert.equal(codes.filter((c) => c === 'invalid_credentials').length, 4);
-    assert.equal(codes.filter((c) => c === 'account_locked').length, 8);
+    const codes = wrong.map((r) => `${r.status} ${r.body.code}`);
+    assert.equal(codes.filter((c) => c === '401 invalid_credentials').length, 4);
+    assert.equal(codes.filter((c) => c === '429 account_locked').length, 8);
     const right = await svc.request('POST', '/v1/login', { body: { account: 'second-admin', password: 'second-password' } });
+    assert.equal(right.status, 429, 'a lock ends by itself: 429 with Retry-After, as the OpenAPI says');
     assert.equal(right.body.code, 'account_locked');
+    assert.ok(Number(right.headers.get('retry-after')) > 590);
     assert.match(right.body.detail, /try again in 10 minute/);
   });
 });
