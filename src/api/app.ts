@@ -8,6 +8,7 @@ import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
 import { createBodyReader } from './request-body';
 import { REQUEST_ID_HEADER, requestContext } from './request-context';
+import { canonicalRequestPath } from './request-path';
 import type { RequestState } from './route';
 import { isUnder, ownedPrefixes, type Envelope, type Surface } from './surface';
 import { surfaceMiddleware } from './surface-router';
@@ -33,8 +34,9 @@ interface Owner {
 }
 
 /**
- * The HTTP application: request id → access log → metrics → the surface owning the path, whose
- * envelope answers every refusal and every failure on it. Paths nobody owns get a problem+json 404.
+ * The HTTP application: request id → canonical path → access log → metrics → the surface owning
+ * the path, whose envelope answers every refusal and every failure on it. Paths nobody owns get a
+ * problem+json 404.
  */
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, metrics } = deps;
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): Koa {
   document = buildOpenApiDocument(surfaces, deps.openapiInfo ?? { title: 'authledger', version: '1' });
 
   app.use(requestContext(logger));
+  app.use(canonicalRequestPath());
   app.use(accessLog(logger));
   app.use(httpMetrics(metrics));
   app.use(dispatchToOwner(owners, problemDetailsEnvelope));

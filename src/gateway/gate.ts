@@ -5,16 +5,21 @@ import { DomainError } from '../commands/domain-error';
 import type { Dependencies } from '../runtime/dependencies';
 import { currentLiveConfigs, matchLiveConfig, type LiveConfig } from './live-configs';
 import { userHoldsCode } from './permitted-codes';
-import { takeCall } from './rate-limit';
+import { takeCallFor } from './rate-limit';
+import type { Config } from '../config';
 
-export type GateDeps = Pick<Dependencies, 'redis' | 'store' | 'snapshots'> & { knex: Knex; redis: Redis };
+export type GateDeps = Pick<Dependencies, 'redis' | 'store' | 'snapshots'> & { knex: Knex; redis: Redis; config: Pick<Config, 'rateLimitAddressFactor'> };
 
 export interface GateRequest {
+  /** The method the matched route serves (a HEAD is a GET here). */
   method: string;
+  /** The canonical path (see `canonicalPath`, `RequestState.routePath`): configs are matched on it, never on a raw path. */
   path: string;
   authorization: string | undefined;
   /** The caller's device: asked only when a rate limit applies (it may mean reading the body). */
   device(): Promise<string>;
+  /** The caller's network address (the client IP), limited alongside the device the caller names. */
+  address: string | null;
 }
 
 export interface GateResult {
@@ -37,12 +42,7 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
   const config = matchLiveConfig(await currentLiveConfigs(deps.redis), request.method, request.path);
   if (!config) return { config: null, principal: null };
   if (config.limit) {
-    const device = (await request.device()).slice(0, MAX_DEVICE);
-    const verdict = await takeCall(deps.redis, `${request.method.toUpperCase()} ${request.path} ${device}`, {
-      gapSeconds: config.limitGap,
-      cycleSeconds: config.limitCycle,
-      max: config.limitMax,
-    });
+    const verdict = await takeCallFor(deps.redis, limitSubjects(config, (await request.device()).slice(0, MAX_DEVICE), request.address, deps.config.rateLimitAddressFactor));
     if (verdict !== 'allowed') throw new DomainError('rate_limited', config.message || TOO_FREQUENT, { insightCode: 490, limit: verdict });
   }
   if (!config.verify && !config.authCode) return { config, principal: null };
@@ -51,4 +51,24 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
     throw new DomainError('forbidden', '未授权', { insightCode: 403 });
   }
   return { config, principal };
+}
+
+/**
+ * A limited config counts every call twice, and both must have room: once for the device the
+ * caller names (`deviceId`, else its address) with the config's numbers, and once for its network
+ * address with `factor` times them, so a caller inventing a new deviceId per request is still
+ * limited (several devices behind one NAT share the larger allowance). Both are keyed by the
+ * config, not the path asked for: every spelling of a path, and every path one `{id}` pattern
+ * covers, shares one counter.
+ */
+function limitSubjects(config: LiveConfig, device: string, address: string | null, factor: number) {
+  const endpoint = `${config.method} ${config.url}`;
+  const limits = { gapSeconds: config.limitGap, cycleSeconds: config.limitCycle, max: config.limitMax };
+  return [
+    { subject: `${endpoint} ${device}`, limits },
+    {
+      subject: `${endpoint} addr:${address ?? 'unknown'}`,
+      limits: { ...limits, perGap: factor, max: limits.max === null ? null : limits.max * factor },
+    },
+  ];
 }

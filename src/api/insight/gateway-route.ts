@@ -3,6 +3,7 @@ import { passGate, type GateDeps } from '../../gateway/gate';
 import { defineRoute } from '../route';
 import { insightEnvelope } from '../envelopes/insight';
 import { classifyError } from '../failure';
+import { canonicalPath } from '../request-path';
 
 const STATUS_OF: Record<string, number> = { rate_limited: 429, forbidden: 403, not_found: 403 };
 
@@ -17,8 +18,9 @@ export function gatewayRoute(deps: GateDeps) {
     path: '/gateway/auth',
     summary: 'Gateway check of an original request (nginx auth_request)',
     description: [
-      'Applies the interface config of `X-Original-Method` + the path of `X-Original-URI` as the Insight surface does: rate limit',
-      '(per `deviceId` from the URI query or the `deviceId` header, else `X-Real-IP`, else the caller), then the token in',
+      'Applies the interface config of `X-Original-Method` + the canonical path of `X-Original-URI` (dot segments resolved,',
+      'repeated and trailing slashes dropped, escaped unreserved characters decoded) as the Insight surface does: rate limit',
+      '(per `deviceId` from the URI query or the `deviceId` header, else the address; and per address, `X-Real-IP`, else the caller), then the token in',
       '`Authorization` when the config says verify, then its authCode against the user\'s permits. An endpoint without a config',
       'is refused (403), as the original gateway refused unknown URLs.',
       '',
@@ -49,14 +51,18 @@ export function gatewayRoute(deps: GateDeps) {
       }
       try {
         const original = new URL(uri, 'http://gateway.invalid');
+        const address = ctx.get('x-real-ip') || ctx.state.clientIp;
+        const upper = method.toUpperCase();
         const { config, principal } = await passGate(deps, {
-          method: method.toUpperCase(),
-          path: original.pathname,
+          method: upper === 'HEAD' ? 'GET' : upper,
+          // The same canonical form our own router decides on (the URL parser alone keeps `//` and a trailing slash).
+          path: canonicalPath(uri.replace(/[?#][\s\S]*$/, '')),
           authorization: ctx.get('authorization') || undefined,
           device: async () => {
             const device = original.searchParams.get('deviceId') || ctx.get('deviceid') || ctx.get('x-device-id');
-            return device ? `device:${device}` : `ip:${ctx.get('x-real-ip') || ctx.state.clientIp || 'unknown'}`;
+            return device ? `device:${device}` : `ip:${address || 'unknown'}`;
           },
+          address: address || null,
         });
         if (!config) {
           answer(ctx, 403, 400, '请求的URL不存在');

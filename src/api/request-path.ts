@@ -1,0 +1,47 @@
+import type { Middleware } from 'koa';
+
+/**
+ * The one form of a request path that routing and every path-based decision see. Spellings that
+ * HTTP servers and proxies treat as the same resource become one: percent-encoded unreserved
+ * characters are decoded (`%75sers` → `users`; other escapes keep their meaning, hex upper-cased),
+ * runs of slashes collapse, `.` and `..` segments are resolved (never above the root), and a
+ * trailing slash is dropped. Letter case is kept: literal segments are matched case-insensitively
+ * by the router, and decisions are then taken on the matched template (see `RequestState.routePath`),
+ * while parameters keep the caller's spelling.
+ */
+export function canonicalPath(raw: string): string {
+  // Almost every request is already canonical: one scan, no allocation.
+  if (!NEEDS_WORK.test(raw)) return raw;
+  const decoded = raw.includes('%') ? raw.replace(/%([0-9A-Fa-f]{2})/g, decodeUnreserved) : raw;
+  const segments: string[] = [];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/** Anything that could make a path non-canonical: an escape, an empty or dot segment, a trailing slash, no leading one. */
+const NEEDS_WORK = /%|\/\/|\/\.\.?(?:\/|$)|.\/$|^[^/]/;
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+function decodeUnreserved(_escape: string, hex: string): string {
+  const char = String.fromCharCode(parseInt(hex, 16));
+  return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+}
+
+/**
+ * First in the app: rewrites the request's path to its canonical form (the query is kept), so
+ * surface ownership, the router and everything after them see one spelling. `ctx.originalUrl`
+ * keeps what the caller sent.
+ */
+export function canonicalRequestPath(): Middleware {
+  return async (ctx, next) => {
+    const path = ctx.path;
+    const canonical = canonicalPath(path);
+    if (canonical !== path) ctx.url = `${canonical}${ctx.search}`;
+    await next();
+  };
+}
