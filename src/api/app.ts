@@ -8,7 +8,7 @@ import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
 import { createBodyReader } from './request-body';
 import { REQUEST_ID_HEADER, requestContext } from './request-context';
-import { canonicalRequestPath } from './request-path';
+import { useCanonicalPath } from './request-path';
 import type { RequestState } from './route';
 import { isUnder, ownedPrefixes, type Envelope, type Surface } from './surface';
 import { surfaceMiddleware } from './surface-router';
@@ -34,8 +34,8 @@ interface Owner {
 }
 
 /**
- * The HTTP application: request id → canonical path → access log → metrics → the surface owning
- * the path, whose envelope answers every refusal and every failure on it. Paths nobody owns get a
+ * The HTTP application: request id → access log → metrics → the surface owning the (canonical)
+ * path, whose envelope answers every refusal and every failure on it. Paths nobody owns get a
  * problem+json 404.
  */
 export function createApp(deps: AppDeps): Koa {
@@ -62,7 +62,6 @@ export function createApp(deps: AppDeps): Koa {
   document = buildOpenApiDocument(surfaces, deps.openapiInfo ?? { title: 'authledger', version: '1' });
 
   app.use(requestContext(logger));
-  app.use(canonicalRequestPath());
   app.use(accessLog(logger));
   app.use(httpMetrics(metrics));
   app.use(dispatchToOwner(owners, problemDetailsEnvelope));
@@ -85,7 +84,9 @@ function ownersByPrefix(entries: Array<{ surface: Surface; middleware: Middlewar
 function dispatchToOwner(owners: readonly Owner[], fallback: Envelope): Middleware {
   const noMore = async () => {};
   return async (ctx) => {
-    const owner = owners.find((o) => isUnder(ctx.path, o.prefix));
+    // Ownership, routing and every decision after them see one spelling of the path.
+    const path = useCanonicalPath(ctx);
+    const owner = owners.find((o) => isUnder(path, o.prefix));
     try {
       if (!owner) throw new FailureSignal(routeNotFound());
       await owner.middleware(ctx, noMore);

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 
 /**
  * The one form of a request path that routing and every path-based decision see. Spellings that
@@ -33,15 +33,13 @@ function decodeUnreserved(_escape: string, hex: string): string {
 }
 
 /**
- * First in the app: rewrites the request's path to its canonical form (the query is kept), so
- * surface ownership, the router and everything after them see one spelling. `ctx.originalUrl`
- * keeps what the caller sent.
+ * Rewrites the request's path to its canonical form (the query is kept) before anything routes it,
+ * so surface ownership, the router and everything after them see one spelling; `ctx.originalUrl`
+ * keeps what the caller sent. Returns the canonical path.
  */
-export function canonicalRequestPath(): Middleware {
-  return async (ctx, next) => {
-    const path = ctx.path;
-    const canonical = canonicalPath(path);
-    if (canonical !== path) ctx.url = `${canonical}${ctx.search}`;
-    await next();
-  };
+export function useCanonicalPath(ctx: Pick<Context, 'path' | 'url' | 'search'>): string {
+  const path = ctx.path;
+  const canonical = canonicalPath(path);
+  if (canonical !== path) ctx.url = `${canonical}${ctx.search}`;
+  return canonical;
 }

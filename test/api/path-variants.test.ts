@@ -213,6 +213,13 @@ describe('Every spelling of a protected path gets the decision of its canonical 
       assert.equal(await head(), before);
     });
 
+    it('Laravel: paging links name the canonical path, whatever spelling was asked for', async () => {
+      const admin = await laravelLogin(svc, TEST_ADMIN.account, TEST_ADMIN.password);
+      const page = await call('GET', '/API//Users/./?page=2', admin.headers);
+      assert.equal(page.status, 200, page.text);
+      assert.match(String((page.json.data as { prev_page_url: string }).prev_page_url), /^http:\/\/127\.0\.0\.1:\d+\/api\/users\?page=1$/);
+    });
+
     it('Insight: an authCode on /configs governs /CONFIGS and /configs/ too', async () => {
       await govern([{ method: 'GET', url: `${INSIGHT}/configs`, verify: true, authCode: SECRET_CODE }]);
       const as = { authorization: insightUser.token };

@@ -9,7 +9,6 @@ import { insightEnvelope } from '../envelopes/insight';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
 import { insightPrincipal } from './access-token';
-import { gatewayRoute } from './gateway-route';
 
 /**
  * 配置管理接口: interface configs and their change log. Changes are events; lists and details read
@@ -274,6 +273,5 @@ export function configRoutes(deps: Dependencies): Route[] {
         return null;
       },
     }),
-    gatewayRoute(deps),
   ];
 }
