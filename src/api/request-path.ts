@@ -10,8 +10,8 @@ import type { Context } from 'koa';
  * while parameters keep the caller's spelling.
  */
 export function canonicalPath(raw: string): string {
-  // Almost every request is already canonical: one scan, no allocation.
-  if (!NEEDS_WORK.test(raw)) return raw;
+  // Almost every request is already canonical: a few scans, no allocation.
+  if (isCanonical(raw)) return raw;
   const decoded = raw.includes('%') ? raw.replace(/%([0-9A-Fa-f]{2})/g, decodeUnreserved) : raw;
   const segments: string[] = [];
   for (const segment of decoded.split('/')) {
@@ -22,8 +22,21 @@ export function canonicalPath(raw: string): string {
   return `/${segments.join('/')}`;
 }
 
-/** Anything that could make a path non-canonical: an escape, an empty or dot segment, a trailing slash, no leading one. */
-const NEEDS_WORK = /%|\/\/|\/\.\.?(?:\/|$)|.\/$|^[^/]/;
+const SLASH = 47;
+const DOT = 46;
+
+/** No escape, no empty or dot segment, a leading slash and no trailing one. */
+function isCanonical(path: string): boolean {
+  const last = path.length - 1;
+  if (path.charCodeAt(0) !== SLASH || (last > 0 && path.charCodeAt(last) === SLASH)) return false;
+  if (path.includes('%') || path.includes('//')) return false;
+  for (let at = path.indexOf('/.'); at !== -1; at = path.indexOf('/.', at + 2)) {
+    const next = at + 2 > last ? SLASH : path.charCodeAt(at + 2);
+    if (next === SLASH) return false;
+    if (next === DOT && (at + 3 > last || path.charCodeAt(at + 3) === SLASH)) return false;
+  }
+  return true;
+}
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 

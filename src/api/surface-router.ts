@@ -44,7 +44,7 @@ export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middl
     if (!isLiteral(mounted.template)) continue;
     // Two templates one spelling apart would leave the router choosing between them.
     const clash = folded.get(`${method} ${mounted.template.toLowerCase()}`);
-    if (clash) throw new Error(`surface ${surface.name}: ${method} ${mounted.template} and ${clash} differ only in letter case`);
+    if (clash !== undefined && clash !== mounted.template) throw new Error(`surface ${surface.name}: ${method} ${mounted.template} and ${clash} differ only in letter case`);
     folded.set(`${method} ${mounted.template.toLowerCase()}`, mounted.template);
     literal.set(`${method} ${mounted.template}`, runner);
   }
