@@ -35,6 +35,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Behind exactly one reverse proxy: take the client address from the last X-Forwarded-For hop. */
   trustProxy: boolean;
+  /** An Insight rate limit allows one client address this many times what it allows one device. */
+  rateLimitAddressFactor: number;
   /** How often the license sweep ends sessions whose expiry job was lost. */
   licenseSweepMs: number;
   /** Life of a QR-code sign-in nonce (Laravel `/api/qrcode`). */
@@ -147,6 +149,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     trustProxy: bool('TRUST_PROXY', false),
+    rateLimitAddressFactor: int('RATE_LIMIT_ADDRESS_FACTOR', 10, 1, 10_000),
     licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
     qrLoginTtlSeconds: int('QR_LOGIN_TTL_SECONDS', 60, 1, 3600),
     filesDir: resolve(read('FILES_DIR', 'data/files')),

@@ -10,6 +10,7 @@ import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
 import { createBodyReader } from './request-body';
 import { REQUEST_ID_HEADER, requestContext } from './request-context';
+import { useCanonicalPath } from './request-path';
 import type { RequestState } from './route';
 import { isUnder, ownedPrefixes, type Envelope, type Surface } from './surface';
 import { surfaceMiddleware } from './surface-router';
@@ -37,8 +38,9 @@ interface Owner {
 }
 
 /**
- * The HTTP application: request id → access log → metrics → the surface owning the path, whose
- * envelope answers every refusal and every failure on it. Paths nobody owns get a problem+json 404.
+ * The HTTP application: request id → access log → metrics → the surface owning the (canonical)
+ * path, whose envelope answers every refusal and every failure on it. Paths nobody owns get a
+ * problem+json 404.
  */
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, metrics } = deps;
@@ -86,7 +88,9 @@ function ownersByPrefix(entries: Array<{ surface: Surface; middleware: Middlewar
 function dispatchToOwner(owners: readonly Owner[], fallback: Envelope, outages: OutageLog): Middleware {
   const noMore = async () => {};
   return async (ctx) => {
-    const owner = owners.find((o) => isUnder(ctx.path, o.prefix));
+    // Ownership, routing and every decision after them see one spelling of the path.
+    const path = useCanonicalPath(ctx);
+    const owner = owners.find((o) => isUnder(path, o.prefix));
     try {
       if (!owner) throw new FailureSignal(routeNotFound());
       await owner.middleware(ctx, noMore);

@@ -18,6 +18,14 @@ export interface RequestState {
   logger: Logger;
   /** Template of the matched route (`/v1/users/:id`); unset while unmatched. */
   route?: string;
+  /**
+   * The matched template with the parameters substituted as sent (`/v1/users/Ab12`), whatever
+   * spelling of it the caller used: every path-based decision (permissions, configs, rate limits,
+   * links) is taken on this, never on `ctx.path`. Unset while unmatched.
+   */
+  routePath?: string;
+  /** The matched route's method: `GET` for a HEAD the GET route serves. */
+  routeMethod?: string;
 }
 
 /** The request parts a route's schemas describe, as TypeScript types: `defineRoute<{ body: Login }>(…)`. */

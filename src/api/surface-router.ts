@@ -13,6 +13,9 @@ export interface MountedRoute {
   securityKey: string | null;
 }
 
+/** A template with no parameter, wildcard, group or optional part: it matches one path only. */
+const isLiteral = (template: string): boolean => !/[:*({]/.test(template);
+
 export function mountedRoutes(surface: Surface): MountedRoute[] {
   return mountPrefixes(surface).flatMap((prefix) =>
     surface.routes.map((route) => ({ template: `${prefix}${route.definition.path}`, route, securityKey: routeSecurity(surface, route) })),
@@ -29,12 +32,21 @@ export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middl
   const router = new Router({ exclusive: 'specificity' });
   // A template without parameters is found by one Map lookup on the exact path: the hottest
   // routes (tokens/status, callbacks' fixed paths) skip the router's per-request match and compose.
+  // Its keys are exact (case included); a spelling it misses falls through to the router, which
+  // matches literal text case-insensitively and so always finds the same route the map holds.
   const literal = new Map<string, Middleware>();
+  const folded = new Map<string, string>();
   for (const mounted of mountedRoutes(surface)) {
     const { definition } = mounted.route;
+    const method = definition.method.toUpperCase();
     const runner = routeRunner(surface, mounted, readBody);
-    router.register(mounted.template, [definition.method.toUpperCase()], [runner]);
-    if (!/[:*(]/.test(mounted.template)) literal.set(`${definition.method.toUpperCase()} ${mounted.template}`, runner);
+    router.register(mounted.template, [method], [runner]);
+    if (!isLiteral(mounted.template)) continue;
+    // Two templates one spelling apart would leave the router choosing between them.
+    const clash = folded.get(`${method} ${mounted.template.toLowerCase()}`);
+    if (clash !== undefined && clash !== mounted.template) throw new Error(`surface ${surface.name}: ${method} ${mounted.template} and ${clash} differ only in letter case`);
+    folded.set(`${method} ${mounted.template.toLowerCase()}`, mounted.template);
+    literal.set(`${method} ${mounted.template}`, runner);
   }
   const dispatch = router.routes() as unknown as Middleware;
 
@@ -66,10 +78,15 @@ const nothingAfter = async () => {};
 function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyReader): Middleware {
   const { definition, validators } = mounted.route;
   const scheme = mounted.securityKey ? surface.securitySchemes?.[mounted.securityKey] : undefined;
+  const method = definition.method.toUpperCase();
+  const routePathOf = routePathBuilder(mounted.template);
   return async (ctx: Context) => {
     const routeCtx = ctx as unknown as RouteContext;
+    const path = routePathOf((ctx as { captures?: string[] }).captures);
     ctx.state.route = mounted.template;
-    if (surface.before) await surface.before(routeCtx, { template: mounted.template, readBody: () => readBody(ctx, definition) });
+    ctx.state.routePath = path;
+    ctx.state.routeMethod = method;
+    if (surface.before) await surface.before(routeCtx, { template: mounted.template, path, method, readBody: () => readBody(ctx, definition) });
     if (scheme) await scheme.authenticate(routeCtx);
     await readBody(ctx, definition);
     const query: Record<string, unknown> = { ...ctx.query };
@@ -83,5 +100,21 @@ function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyRead
     // koa's status is 404 until someone sets one; anything else is the handler's choice (201, 202).
     const chosenStatus = ctx.status === 404 ? undefined : ctx.status;
     surface.envelope.ok(ctx, result, chosenStatus === undefined ? undefined : { status: chosenStatus });
+  };
+}
+
+/**
+ * The canonical path of a matched request: the template's own literal text (whatever letter case
+ * the caller used) with the parameters as the caller sent them (raw, still percent-encoded, so a
+ * `%2F` in a parameter never becomes a segment). A literal template is its own path.
+ */
+export function routePathBuilder(template: string): (captures: readonly string[] | undefined) => string {
+  if (isLiteral(template)) return () => template;
+  if (/[*({]/.test(template)) throw new Error(`route ${template}: paths take :name parameters only, so its canonical path is well defined`);
+  const parts = template.split(/:[$A-Za-z_][$\w]*/);
+  return (captures) => {
+    let path = parts[0]!;
+    for (let i = 1; i < parts.length; i++) path += (captures?.[i - 1] ?? '') + parts[i]!;
+    return path;
   };
 }

@@ -67,6 +67,10 @@ export interface Surface {
 export interface MatchedRoute {
   /** Full path template (`/base/auth/v1.0/navigators/:id/functions`). */
   template: string;
+  /** The request's canonical path: the template with the parameters it matched (`/base/auth/v1.0/navigators/42/functions`). */
+  path: string;
+  /** The route's method (`GET` for a HEAD request served by a GET route). */
+  method: string;
   readBody(): Promise<void>;
 }
 
@@ -83,10 +87,21 @@ export function ownedPrefixes(surface: Surface): string[] {
   return owned.map((p) => p.replace(/\/+$/, ''));
 }
 
-/** Whether `path` is `prefix` itself or below it, segment-wise (`/api` owns `/api/x`, not `/apix`). */
+/**
+ * Whether `path` is `prefix` itself or below it, segment-wise (`/api` owns `/api/x`, not `/apix`),
+ * ignoring letter case as the router does: `/API/users` belongs to the surface that answers it.
+ */
 export function isUnder(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}/`);
+  const end = prefix.length;
+  if (path.length < end || (path.length > end && path.charCodeAt(end) !== SLASH)) return false;
+  if (path.startsWith(prefix)) return true;
+  for (let i = 0; i < end; i++) if (foldCase(path.charCodeAt(i)) !== foldCase(prefix.charCodeAt(i))) return false;
+  return true;
 }
+
+const SLASH = 47;
+/** ASCII letters to lower case; the router's case-insensitivity is ASCII-only too. */
+const foldCase = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : code);
 
 /** The security scheme key a route runs under, or null for a public route. Fails at startup on a route that forgot to say. */
 export function routeSecurity(surface: Surface, route: Route): string | null {

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import { authenticateAccessToken, type InsightPrincipal } from '../api/insight/access-token';
@@ -5,16 +6,21 @@ import { DomainError } from '../commands/domain-error';
 import type { Dependencies } from '../runtime/dependencies';
 import { currentLiveConfigs, matchLiveConfig, type LiveConfig } from './live-configs';
 import { userHoldsCode } from './permitted-codes';
-import { takeCall } from './rate-limit';
+import { takeCallFor } from './rate-limit';
+import type { Config } from '../config';
 
-export type GateDeps = Pick<Dependencies, 'redis' | 'store' | 'snapshots'> & { knex: Knex; redis: Redis };
+export type GateDeps = Pick<Dependencies, 'redis' | 'store' | 'snapshots'> & { knex: Knex; redis: Redis; config: Pick<Config, 'rateLimitAddressFactor'> };
 
 export interface GateRequest {
+  /** The method the matched route serves (a HEAD is a GET here). */
   method: string;
+  /** The canonical path (see `canonicalPath`, `RequestState.routePath`): configs are matched on it, never on a raw path. */
   path: string;
   authorization: string | undefined;
   /** The caller's device: asked only when a rate limit applies (it may mean reading the body). */
   device(): Promise<string>;
+  /** The caller's network address (the client IP), limited alongside the device the caller names. */
+  address: string | null;
 }
 
 export interface GateResult {
@@ -37,12 +43,7 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
   const config = matchLiveConfig(await currentLiveConfigs(deps.redis), request.method, request.path);
   if (!config) return { config: null, principal: null };
   if (config.limit) {
-    const device = (await request.device()).slice(0, MAX_DEVICE);
-    const verdict = await takeCall(deps.redis, `${request.method.toUpperCase()} ${request.path} ${device}`, {
-      gapSeconds: config.limitGap,
-      cycleSeconds: config.limitCycle,
-      max: config.limitMax,
-    });
+    const verdict = await takeCallFor(deps.redis, limitSubjects(config, (await request.device()).slice(0, MAX_DEVICE), request.address, deps.config.rateLimitAddressFactor));
     if (verdict !== 'allowed') throw new DomainError('rate_limited', config.message || TOO_FREQUENT, { insightCode: 490, limit: verdict });
   }
   if (!config.verify && !config.authCode) return { config, principal: null };
@@ -51,4 +52,39 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
     throw new DomainError('forbidden', '未授权', { insightCode: 403 });
   }
   return { config, principal };
+}
+
+/**
+ * A limited config counts every call twice, and both must have room: once for the device the
+ * caller names (`deviceId`, else its address) with the config's numbers, and once for its network
+ * address with `factor` times them, so a caller inventing a new deviceId per request is still
+ * limited (several devices behind one NAT share the larger allowance). Both are keyed by the
+ * config, not the path asked for: every spelling of a path, and every path one `{id}` pattern
+ * covers, shares one counter.
+ */
+function limitSubjects(config: LiveConfig, device: string, address: string | null, factor: number) {
+  const endpoint = `${config.method} ${config.url}`;
+  const network = address ? networkOf(address) : 'unknown';
+  const limits = { gapSeconds: config.limitGap, cycleSeconds: config.limitCycle, max: config.limitMax };
+  return [
+    { subject: `${endpoint} ${device}`, limits },
+    {
+      subject: `${endpoint} addr:${network}`,
+      limits: { ...limits, perGap: factor, max: limits.max === null ? null : limits.max * factor },
+    },
+  ];
+}
+
+/** An IPv6 client holds a whole /64 (2^64 addresses to rotate through): it is limited as one. */
+export function networkOf(address: string): string {
+  if (!isIPv6(address)) return address;
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const first = groups(head);
+  const last = tail === undefined ? [] : groups(tail);
+  const full = [...first, ...Array<string>(Math.max(0, 8 - first.length - last.length)).fill('0'), ...last];
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -96,10 +96,12 @@ export interface LiveConfigSet {
 
 /** Reads the whole set Redis holds (one round trip). */
 export async function readLiveConfigs(redis: Redis): Promise<LiveConfigSet> {
-  const [[, exact], [, patterns]] = (await redis.pipeline().hgetall(EXACT).hvals(PATTERNS).exec()) as [
+  const [[exactError, exact], [patternsError, patterns]] = (await redis.pipeline().hgetall(EXACT).hvals(PATTERNS).exec()) as [
     [Error | null, Record<string, string>],
     [Error | null, string[]],
   ];
+  // A pipeline reports a lost connection per command, not by rejecting: read as "no configs", it would open every gate.
+  if (exactError || patternsError) throw exactError ?? patternsError;
   return {
     exact: new Map(Object.entries(exact ?? {}).map(([key, json]) => [key, JSON.parse(json) as LiveConfig])),
     patterns: (patterns ?? []).map((json) => JSON.parse(json) as LiveConfig),

@@ -9,11 +9,13 @@ import type { MatchedRoute, Surface } from '../surface';
 export function interfaceConfigGate(deps: GateDeps): NonNullable<Surface['before']> {
   return async (ctx, route) => {
     const koa = ctx as unknown as Context;
+    // The matched route's method and canonical path, never the raw ones: `/CONFIGS/` is `/configs`, a HEAD a GET.
     const { principal } = await passGate(deps, {
-      method: koa.method,
-      path: koa.path,
+      method: route.method,
+      path: route.path,
       authorization: koa.get('authorization') || undefined,
       device: () => deviceOf(koa, route),
+      address: (koa.state as { clientIp: string | null }).clientIp,
     });
     if (principal) ctx.state.insight = principal;
   };

@@ -10,7 +10,6 @@ import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
 import { insightPrincipal } from './access-token';
 import { configAdminScheme } from './config-admin';
-import { gatewayRoute } from './gateway-route';
 
 /**
  * 配置管理接口: interface configs and their change log. Changes are events; lists and details read
@@ -284,6 +283,5 @@ export function configRoutes(deps: Dependencies): Route[] {
         return null;
       },
     }),
-    gatewayRoute(deps),
   ];
 }

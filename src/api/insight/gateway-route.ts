@@ -1,10 +1,7 @@
-import { isDomainError } from '../../commands/domain-error';
+import { DomainError } from '../../commands/domain-error';
 import { passGate, type GateDeps } from '../../gateway/gate';
 import { defineRoute } from '../route';
-import { insightEnvelope } from '../envelopes/insight';
-import { classifyError } from '../failure';
-
-const STATUS_OF: Record<string, number> = { rate_limited: 429, forbidden: 403, not_found: 403 };
+import { canonicalPath } from '../request-path';
 
 /**
  * For nginx `auth_request` (or any gateway): the original request's method and URI arrive in
@@ -15,10 +12,13 @@ export function gatewayRoute(deps: GateDeps) {
   return defineRoute({
     method: 'get',
     path: '/gateway/auth',
+    // Kept from when the check was a route of the Insight surface.
+    operationId: 'insight.getGatewayAuth',
     summary: 'Gateway check of an original request (nginx auth_request)',
     description: [
-      'Applies the interface config of `X-Original-Method` + the path of `X-Original-URI` as the Insight surface does: rate limit',
-      '(per `deviceId` from the URI query or the `deviceId` header, else `X-Real-IP`, else the caller), then the token in',
+      'Applies the interface config of `X-Original-Method` + the canonical path of `X-Original-URI` (dot segments resolved,',
+      'repeated and trailing slashes dropped, escaped unreserved characters decoded) as the Insight surface does: rate limit',
+      '(per `deviceId` from the URI query or the `deviceId` header, else the address; and per address, `X-Real-IP`, else the caller), then the token in',
       '`Authorization` when the config says verify, then its authCode against the user\'s permits. An endpoint without a config',
       'is refused (403), as the original gateway refused unknown URLs.',
       '',
@@ -44,49 +44,29 @@ export function gatewayRoute(deps: GateDeps) {
       const method = ctx.get('x-original-method');
       const uri = ctx.get('x-original-uri');
       if (!method || !uri || !uri.startsWith('/')) {
-        answer(ctx, 400, 430, '无效参数: X-Original-Method and X-Original-URI (a path) are required');
-        return;
+        throw new DomainError('validation_failed', '无效参数: X-Original-Method and X-Original-URI (a path) are required', { insightCode: 430 });
       }
-      try {
-        const original = new URL(uri, 'http://gateway.invalid');
-        const { config, principal } = await passGate(deps, {
-          method: method.toUpperCase(),
-          path: original.pathname,
-          authorization: ctx.get('authorization') || undefined,
-          device: async () => {
-            const device = original.searchParams.get('deviceId') || ctx.get('deviceid') || ctx.get('x-device-id');
-            return device ? `device:${device}` : `ip:${ctx.get('x-real-ip') || ctx.state.clientIp || 'unknown'}`;
-          },
-        });
-        if (!config) {
-          answer(ctx, 403, 400, '请求的URL不存在');
-          return;
-        }
-        if (principal) {
-          const info = { appId: principal.appId, tenantId: principal.tenantId, deptId: null, userId: principal.userId, userName: principal.userName };
-          ctx.set('loginInfo', Buffer.from(JSON.stringify(info), 'utf8').toString('base64'));
-        }
-        ctx.set('X-Auth-Code', '200');
-        insightEnvelope.ok(ctx, null);
-      } catch (err) {
-        // Fail closed: the Insight envelope answers errors with HTTP 200, which nginx would take as "allowed".
-        if (!isDomainError(err)) {
-          ctx.state.logger.error({ err }, 'gateway check failed');
-          answer(ctx, 503, 500, '服务器繁忙');
-          return;
-        }
-        const { failure } = classifyError(err);
-        insightEnvelope.fail(ctx, failure);
-        const body = ctx.body as { code: number };
-        ctx.status = STATUS_OF[err.code] ?? 401;
-        ctx.set('X-Auth-Code', String(body.code));
+      const original = new URL(uri, 'http://gateway.invalid');
+      const address = ctx.get('x-real-ip') || ctx.state.clientIp;
+      const upper = method.toUpperCase();
+      // Refusals and failures below are answered by the gateway envelope: 401/403/429/503, never 200.
+      const { config, principal } = await passGate(deps, {
+        method: upper === 'HEAD' ? 'GET' : upper,
+        // The same canonical form our own router decides on (the URL parser alone keeps `//` and a trailing slash).
+        path: canonicalPath(uri.replace(/[?#][\s\S]*$/, '')),
+        authorization: ctx.get('authorization') || undefined,
+        device: async () => {
+          const device = original.searchParams.get('deviceId') || ctx.get('deviceid') || ctx.get('x-device-id');
+          return device ? `device:${device}` : `ip:${address || 'unknown'}`;
+        },
+        address: address || null,
+      });
+      if (!config) throw new DomainError('forbidden', '请求的URL不存在', { insightCode: 400 });
+      if (principal) {
+        const info = { appId: principal.appId, tenantId: principal.tenantId, deptId: null, userId: principal.userId, userName: principal.userName };
+        ctx.set('loginInfo', Buffer.from(JSON.stringify(info), 'utf8').toString('base64'));
       }
+      return null;
     },
   });
-}
-
-function answer(ctx: Parameters<typeof insightEnvelope.ok>[0], status: number, code: number, message: string) {
-  ctx.status = status;
-  ctx.set('X-Auth-Code', String(code));
-  ctx.body = { success: false, code, message, data: null, option: null };
 }

@@ -60,7 +60,8 @@ export async function paginate<Row>(
 function pageUrl(ctx: RouteContext, page: number): string {
   const params = new URLSearchParams(ctx.querystring);
   params.set('page', String(page));
-  return `${ctx.protocol}://${ctx.host}${ctx.path}?${params.toString()}`;
+  // The route's canonical path: a caller who asked for `/api/USERS/` gets links to `/api/users`.
+  return `${ctx.protocol}://${ctx.host}${ctx.state.routePath ?? ctx.path}?${params.toString()}`;
 }
 
 /** `2017-03-14 20:42:26`, China Standard Time, as the template's MySQL timestamps read. */

@@ -76,6 +76,13 @@ export function permissionFor(path: string): string | null {
   return null;
 }
 
+function matchedPath(ctx: RouteContext): string {
+  const path = ctx.state.routePath;
+  // Schemes run only for matched routes; without a route path there is nothing to authorize against.
+  if (typeof path !== 'string' || !path.startsWith(`${LARAVEL_PREFIX}/`)) throw new DomainError('forbidden', '无权访问资源');
+  return path;
+}
+
 /**
  * `Authorization: Bearer <jwt>`: HS256 with JWT_SECRET only; then one Redis round trip for the
  * session (logout), the user's status (disabled), the RBAC generation and the caller's cached
@@ -113,7 +120,8 @@ export function laravelBearerScheme(deps: SessionDependencies): SecurityScheme {
       if (disabled ?? (await rebuildUserStatus(deps, userId))) throw new DomainError('account_disabled', '账号已被禁用');
       const access = parseAccess(cached ?? null, generation ?? null) ?? (await rebuildAccess(deps, userId, generation ?? null));
       ctx.state.laravel = { userId, sessionId, access } satisfies LaravelPrincipal;
-      const needed = permissionFor(ctx.path.slice(LARAVEL_PREFIX.length));
+      // The matched route's canonical path, never ctx.path: `/api/RBAC/roles/` is `/api/rbac/roles` here.
+      const needed = permissionFor(matchedPath(ctx).slice(LARAVEL_PREFIX.length));
       if (needed && !access.perms.includes(needed)) throw new DomainError('forbidden', '无权访问资源');
     },
   };

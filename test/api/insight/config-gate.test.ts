@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { findLiveConfig } from '../../../src/gateway/live-configs';
+import { findLiveConfig, forgetLiveConfigs } from '../../../src/gateway/live-configs';
 import { startTestService, type TestService } from '../../support/service';
 import { adminHeaders, grantConfigAdmin, newApp, signedIn, type SignedIn } from './signed-in';
 
@@ -107,6 +107,7 @@ describe('Insight configs in force: rate limits, verify and authCode', function 
     await load();
     const anonymous = await svc.request('GET', `${BASE}/gateway/auth`);
     assert.equal(anonymous.body.code, 421, anonymous.text);
+    assert.equal(anonymous.status, 401, 'a refusal of the gateway check itself never travels with 200, which nginx reads as "allowed"');
     const tampered = await svc.request('GET', `${BASE}/gateway/auth`, { headers: { authorization: `${stranger.token.slice(0, -6)}AAAA==` } });
     assert.equal(tampered.body.code, 421, tampered.text);
     const holder = await svc.request('GET', `${BASE}/gateway/auth`, { headers: as(stranger) });
@@ -198,6 +199,21 @@ describe('Insight configs in force: rate limits, verify and authCode', function 
         await svc.deps.redis.connect();
       }
       assert.equal((await gateway('GET', `/base/user/v1.0/users/${permitted.userId}`, as(permitted))).status, 200);
+    });
+
+    it('an unreachable Redis is never read as "no configs": neither the gateway nor the Insight surface opens', async () => {
+      const guarded = `${BASE}/navigators/${'9'.repeat(32)}/functions`;
+      assert.equal((await svc.request('GET', guarded, { headers: as(stranger) })).body.code, 403, 'the authCode config is in force');
+      forgetLiveConfigs(svc.deps.redis);
+      svc.deps.redis.disconnect();
+      try {
+        assert.equal((await gateway('POST', '/base/user/v1.0/users', as(stranger))).status, 503);
+        const surface = await svc.request('GET', guarded, { headers: as(stranger) });
+        assert.equal(surface.body.success, false, surface.text);
+        assert.notEqual(surface.body.code, 400, 'not past the gate');
+      } finally {
+        await svc.deps.redis.connect();
+      }
     });
 
     it('400 when the gateway forgets the original method or URI', async () => {
