@@ -28,6 +28,14 @@ const limitsSchema: JsonSchema = {
 };
 
 const WRONG_CREDENTIALS = '账号或者密码有误';
+const SIGN_INS_THROTTLED = '登录失败次数过多，请稍后再试';
+/** Sign-in refusals the template's page toasts (any non-200 status would send it to its error screen instead). */
+const SIGN_IN_REFUSALS: Partial<Record<string, string>> = {
+  invalid_credentials: WRONG_CREDENTIALS,
+  account_locked: ACCOUNT_LOCKED,
+  account_disabled: ACCOUNT_DISABLED,
+  rate_limited: SIGN_INS_THROTTLED,
+};
 
 /** Sign-in with username and password, logout, and the caller's roles and permissions. */
 export function authRoutes(deps: Dependencies): Route[] {
@@ -50,7 +58,7 @@ export function authRoutes(deps: Dependencies): Route[] {
       200: {
         description: 'Signed in (`status: "ok"`, message 登录成功), or refused with HTTP 200 and `status: "error"`: 账号或者密码有误 (also for an unknown or missing username), locked, or disabled',
         mediaType: 'application/json',
-        schema: { anyOf: [laravelEnvelope.openapi.success(signInSchema), refusalSchema([WRONG_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED])] },
+        schema: { anyOf: [laravelEnvelope.openapi.success(signInSchema), refusalSchema([WRONG_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED, SIGN_INS_THROTTLED])] },
       },
     },
     async handler(ctx) {
@@ -62,9 +70,7 @@ export function authRoutes(deps: Dependencies): Route[] {
         const { userId } = await signInWithPassword({ store, snapshots, dataKey: config.dataKey }, { login: username, passwordMd5: md5Hex(password), surface: 'laravel' }, metadata);
         laravelEnvelope.ok(ctx, await issueLaravelToken(deps, userId, { via: 'password', metadata }), { message: '登录成功' });
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'invalid_credentials') return laravelRefusal(ctx, WRONG_CREDENTIALS);
-        if (err instanceof DomainError && err.code === 'account_locked') return laravelRefusal(ctx, ACCOUNT_LOCKED);
-        if (err instanceof DomainError && err.code === 'account_disabled') return laravelRefusal(ctx, ACCOUNT_DISABLED);
+        if (err instanceof DomainError && SIGN_IN_REFUSALS[err.code]) return laravelRefusal(ctx, SIGN_IN_REFUSALS[err.code]!);
         throw err;
       }
     },
