@@ -274,6 +274,19 @@ describe('Laravel template front end, unchanged, against this service', function
       assert.equal(params.get('next'), next);
     });
 
+    it('hostile next or code cannot steer the way back anywhere but this service\'s phone page, nor add to its query', async () => {
+      for (const [hostileNext, hostileCode] of [['//evil.example/x', 'c#/evil'], ['https://evil.example', 'c&next=//evil.example'], ['javascript:alert(1)', '\r\nLocation: //evil']]) {
+        const back = new URL(`/api/wxcode?next=${encodeURIComponent(hostileNext!)}&code=${encodeURIComponent(hostileCode!)}&state=WechatOAuth`, phoneUrl);
+        const res = await fetch(back, { redirect: 'manual' });
+        assert.equal(res.status, 302);
+        const to = new URL(res.headers.get('location')!, phoneUrl);
+        assert.equal(`${to.origin}${to.pathname}`, phoneUrl);
+        const params = new URLSearchParams(to.hash.slice(1).split('?')[1]);
+        assert.deepEqual([...params.keys()], ['code', 'next']);
+        assert.deepEqual([params.get('code'), params.get('next')], [hostileCode, hostileNext]);
+      }
+    });
+
     it('POST /api/codelogin {code} → status ok, data.user and data.token, message 登录成功', async () => {
       h.wecom.codes.set('phone-code-zhangsan', 'zhangsan');
       const phone = templateClient(phoneUrl);
