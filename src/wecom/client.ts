@@ -37,6 +37,8 @@ export interface WecomClient {
   members(rootDepartmentIds: number[]): Promise<WecomMember[]>;
   visitorByCode(code: string): Promise<WecomVisitor>;
   sendText(toUserId: string, content: string): Promise<{ msgid: string | null }>;
+  /** The corp's JS-SDK ticket (get_jsapi_ticket), sealed in Redis like the token and fetched once for all callers. */
+  jsapiTicket(): Promise<string>;
 }
 
 export interface WecomClientDeps {
@@ -51,6 +53,7 @@ const TIMEOUT_MS = 5_000;
 const STALE_TOKEN = new Set([42001, 40014, 41001]);
 
 export const wecomTokenKey = (corpId: string) => `wecom:token:${corpId}`;
+export const wecomTicketKey = (corpId: string) => `wecom:jsapi-ticket:${corpId}`;
 
 /** In-process, per Redis connection: concurrent callers share one Redis round trip and, when due, one fetch. */
 const pendingByRedis = new WeakMap<Redis, Map<string, Promise<string>>>();
@@ -141,6 +144,14 @@ export function wecomClient(deps: WecomClientDeps): WecomClient {
       // WeCom answers 0 and lists the recipients it could not reach; for one recipient that is a refusal.
       if (answer.invaliduser) throw new WecomApiError('message/send', 81013, `invalid user ${answer.invaliduser}`);
       return { msgid: answer.msgid ?? null };
+    },
+    async jsapiTicket() {
+      // WeCom limits how often a ticket may be fetched: every caller shares the cached one until shortly before it expires.
+      const { token: ticket } = await refreshOnce(deps, wecomTicketKey(config.wecom.corpId), TOKEN_AHEAD_MS, async () => {
+        const answer = await withToken<{ ticket: string; expires_in: number }>('get_jsapi_ticket', { query: {} });
+        return { token: answer.ticket, expiresAt: Date.now() + answer.expires_in * 1000 };
+      });
+      return ticket.token;
     },
   };
 }

@@ -23,7 +23,7 @@ describe('Request validation: every surface refuses bad input in its own envelop
         const payload = { name: 'kettle', age: 3 };
         const expected = {
           insight: { success: true, code: 200, message: '请求成功', data: payload, option: null },
-          laravel: { status: 'ok', message: '', data: payload, errors: null, code: 0 },
+          laravel: { status: 'ok', message: '操作成功', data: payload, errors: null, code: 0 },
           wxcomponent: { code: 0, errorMsg: 'OK', data: payload },
           bitanswer: { status: 0, data: payload },
           v1: payload,

@@ -34,45 +34,48 @@ describe('Laravel /api: sign-in, JWT and logout', function () {
       assert.ok(!JSON.stringify(started).includes(res.body.data.token), 'the token itself is not stored');
     });
 
-    it('given a wrong password, answers 400 用户名或密码错误 and records the failure on the client address (surface laravel)', async () => {
+    it('given a wrong password, answers HTTP 200 with status error 账号或者密码有误 (the page toasts it) and records the failure on the client address (surface laravel)', async () => {
       const res = await svc.request('POST', '/api/login', { body: { username: TEST_ADMIN.account, password: 'wrong-password' } });
-      assert.equal(res.status, 400);
-      assert.equal(res.body.status, 'error');
-      assert.equal(res.body.message, '用户名或密码错误');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/json');
+      assert.deepEqual(res.body, { status: 'error', message: '账号或者密码有误', data: null, errors: null, code: 0 });
       const failed = await svc.db.knex('events').where({ type: 'SignInAttemptFailed' }).orderBy('global_position', 'desc').first();
       assert.equal(failed.data.surface, 'laravel');
       assert.equal(failed.stream_id, 'sign-in-address-127.0.0.1');
       assert.ok(!JSON.stringify(failed).includes('wrong-password'));
     });
 
-    it('given an unknown username, answers the same 400 and counts it the same way (one event), so answers do not tell accounts apart', async () => {
+    it('given an unknown username, answers the same refusal and counts it the same way (one event), so answers do not tell accounts apart', async () => {
       const before = await eventCount();
       const res = await svc.request('POST', '/api/login', { body: { username: 'nobody-here', password: 'whatever-1' } });
-      assert.equal(res.status, 400);
-      assert.equal(res.body.message, '用户名或密码错误');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'error');
+      assert.equal(res.body.message, '账号或者密码有误');
       assert.equal(await eventCount(), before + 1);
     });
 
-    it('given missing fields or a non-JSON body, answers 422/400 in the envelope and writes nothing', async () => {
+    it('given missing fields, answers the same refusal as a wrong password; a non-JSON body is a 400; neither writes anything', async () => {
       const before = await eventCount();
-      const missing = await svc.request('POST', '/api/login', { body: { username: TEST_ADMIN.account } });
-      assert.equal(missing.status, 422);
-      assert.equal(missing.body.status, 'error');
-      assert.ok(missing.body.errors.password, JSON.stringify(missing.body));
-      const empty = await svc.request('POST', '/api/login', { body: {} });
-      assert.equal(empty.status, 422);
+      for (const body of [{ username: TEST_ADMIN.account }, {}, { username: '', password: '' }, { username: null, password: 'x' }]) {
+        const res = await svc.request('POST', '/api/login', { body });
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.deepEqual(res.body, { status: 'error', message: '账号或者密码有误', data: null, errors: null, code: 0 });
+      }
+      const wrongType = await svc.request('POST', '/api/login', { body: { username: ['root-admin'], password: 'x' } });
+      assert.equal(wrongType.status, 422);
       const garbage = await svc.request('POST', '/api/login', { rawBody: '{nope', headers: { 'content-type': 'application/json' } });
       assert.equal(garbage.status, 400);
       assert.equal(garbage.body.status, 'error');
       assert.equal(await eventCount(), before);
     });
 
-    it('given five wrong passwords, locks the account: the right one is refused with 403 too', async () => {
+    it('given five wrong passwords, locks the account: the right one is refused too (HTTP 200, status error, the lock in the message)', async () => {
       const user = await createLaravelUser(svc, 'locky');
       for (let i = 0; i < 5; i++) await svc.request('POST', '/api/login', { body: { username: 'locky', password: 'nope-nope' } });
       const res = await svc.request('POST', '/api/login', { body: { username: 'locky', password: user.password } });
-      assert.equal(res.status, 403);
+      assert.equal(res.status, 200);
       assert.equal(res.body.status, 'error');
+      assert.match(res.body.message, /锁定/);
     });
   });
 

@@ -28,10 +28,10 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
     assert.equal(h.wecom.callsTo('user/getuserinfo').at(-1)!.query.code, 'code-zhangsan');
   });
 
-  it('a code is good once: the same code again is refused (400) and writes nothing', async () => {
+  it('a code is good once: the same code again is refused (HTTP 200, status error: the phone page shows the message) and writes nothing', async () => {
     const before = await h.eventCount();
     const res = await codeLogin('code-zhangsan');
-    assert.equal(res.status, 400, res.text);
+    assert.equal(res.status, 200, res.text);
     assert.equal(res.body.status, 'error');
     assert.match(res.body.message, /授权码无效/);
     assert.equal(await h.eventCount(), before);
@@ -42,7 +42,8 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
     h.wecom.codes.set('code-newbie-1', 'newbie');
     await h.syncSettled(async () => {
       const res = await codeLogin('code-newbie-1');
-      assert.equal(res.status, 503, res.text);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.status, 'error');
       assert.match(res.body.message, /稍后重试/);
     });
     assert.equal((await h.events('UserRegistered')).filter((e) => e.data.account === 'newbie').length, 1);
@@ -55,18 +56,20 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
   it('a visitor outside the corp (OpenId only) is refused', async () => {
     h.wecom.codes.set('code-outsider', { openId: 'o-outsider' });
     const res = await codeLogin('code-outsider');
-    assert.equal(res.status, 400);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'error');
     assert.match(res.body.message, /不是企业成员/);
   });
 
-  it('a linked member whose account is disabled here is refused (403), and the refusal is recorded', async () => {
+  it('a linked member whose account is disabled here is refused (HTTP 200, status error), and the refusal is recorded', async () => {
     const owner = await h.svc.deps.store.claimOwner({ scope: 'account', value: 'wangwu' });
     const v1 = { authorization: `Bearer ${await h.svc.adminToken()}` };
     const disabled = await h.svc.request('POST', `/v1/users/${owner!.slice('user-'.length)}/disable`, { headers: v1 });
     assert.equal(disabled.status, 204, disabled.text);
     h.wecom.codes.set('code-wangwu', 'wangwu');
     const res = await codeLogin('code-wangwu');
-    assert.equal(res.status, 403, res.text);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.message, '账号已被禁用');
     assert.equal(res.body.status, 'error');
     const refused = (await h.events('UserSignInFailed')).filter((e) => e.data.surface === 'laravel');
     assert.equal(refused.at(-1)!.data.reason, 'disabled');
@@ -77,7 +80,7 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
     await h.syncSettled(() => h.post('/api/users/sync', {}));
     h.wecom.members = h.wecom.members.map((m) => (m.userid === 'lisi' ? { ...m, status: 1 } : m));
     h.wecom.codes.set('code-lisi-1', 'lisi');
-    await h.syncSettled(async () => assert.equal((await codeLogin('code-lisi-1')).status, 503));
+    await h.syncSettled(async () => assert.match((await codeLogin('code-lisi-1')).body.message, /稍后重试/));
     h.wecom.codes.set('code-lisi-2', 'lisi');
     const res = await codeLogin('code-lisi-2');
     assert.equal(res.status, 200, res.text);
@@ -108,13 +111,15 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
     assert.ok(Date.now() - started < 7_500);
   });
 
-  it('a missing or malformed code is a 422 and writes nothing', async () => {
+  it('a missing or malformed code is refused with the message the phone shows (HTTP 200, status error); a code of the wrong JSON type is a 422; none writes anything', async () => {
     const before = await h.eventCount();
-    for (const body of [{}, { code: '' }, { code: 42 }, { code: 'a b' }]) {
+    for (const [body, message] of [[{}, /未提供code/], [{ code: '' }, /未提供code/], [{ code: 42 }, /授权码无效/], [{ code: 'a b' }, /授权码无效/]] as const) {
       const res = await h.svc.request('POST', '/api/codelogin', { body });
-      assert.equal(res.status, 422, JSON.stringify(body));
+      assert.equal(res.status, 200, JSON.stringify(body));
       assert.equal(res.body.status, 'error');
+      assert.match(res.body.message, message);
     }
+    assert.equal((await h.svc.request('POST', '/api/codelogin', { body: { code: ['x'] } })).status, 422);
     assert.equal(await h.eventCount(), before);
   });
 
@@ -125,7 +130,7 @@ describe('Laravel /api/codelogin: WeCom OAuth code sign-in', function () {
       h.wecom.codes.set('code-x1', 'nobody-yet');
       h.wecom.codes.set('code-x2', 'nobody-yet');
       const answers = await Promise.all([codeLogin('code-x1'), codeLogin('code-x2'), h.post('/api/users/sync', {})]);
-      assert.deepEqual(answers.map((a) => a.status), [503, 503, 200]);
+      assert.deepEqual(answers.map((a) => a.body.status), ['error', 'error', 'ok']);
     });
     h.wecom.delay('department/list', 0);
     await eventually(async () => h.wecom.callsTo('department/list').length > before);

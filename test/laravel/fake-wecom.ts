@@ -4,7 +4,7 @@ import type { WecomMember } from '../../src/wecom/client';
 
 /**
  * A local server answering as WeCom's server API does (cgi-bin/gettoken, department/list,
- * user/list, user/getuserinfo, message/send): `errcode`/`errmsg` on every answer, an access token
+ * user/list, user/getuserinfo, message/send, get_jsapi_ticket): `errcode`/`errmsg` on every answer, an access token
  * required on every call but gettoken (41001 missing, 40014 unknown, 42001 expired).
  */
 export const WECOM = { corpId: 'ww-test-corp', secret: 'wecom-test-secret', agentId: 1000005 } as const;
@@ -118,6 +118,8 @@ export async function startFakeWecom(): Promise<FakeWecom> {
         fake.codes.delete(code);
         return typeof who === 'string' ? { errcode: 0, errmsg: 'ok', UserId: who, DeviceId: 'device-1' } : { errcode: 0, errmsg: 'ok', OpenId: who.openId, DeviceId: 'device-1' };
       }
+      case 'get_jsapi_ticket':
+        return { errcode: 0, errmsg: 'ok', ticket: `jsapi-ticket-for-${token}`, expires_in: 7200 };
       case 'message/send': {
         if (body.agentid !== WECOM.agentId) return { errcode: 40056, errmsg: 'invalid agentid' };
         const text = body.text as { content?: string } | undefined;

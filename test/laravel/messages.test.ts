@@ -70,18 +70,20 @@ describe('Laravel /api/users/sendmessage: WeCom messages', function () {
     assert.equal(h.wecom.callsTo('message/send').length - calls, 1);
   });
 
-  it('refuses cleanly, writing nothing: unknown user 404, a user not in WeCom 422, missing fields 422, a plain user 403', async () => {
+  it('refuses cleanly, writing nothing: unknown user, a user not in WeCom and missing fields are toasts (HTTP 200, status error), a plain user 403', async () => {
     const plain = await createLaravelUser(h.svc, 'plain-messenger');
     const before = await h.eventCount();
-    const unknown = await send('nobody', 'hi');
-    assert.equal(unknown.status, 404, unknown.text);
-    const local = await send(TEST_ADMIN.account, 'hi');
-    assert.equal(local.status, 422, local.text);
-    assert.match(local.body.message, /不是企业微信成员/);
-    for (const body of [{ username: 'zhangsan' }, { message: 'hi' }, { username: 'zhangsan', message: '' }]) {
-      const res = await h.post('/api/users/sendmessage', body);
-      assert.equal(res.status, 422, JSON.stringify(body));
-    }
+    const refusal = (res: { status: number; body: { status: string; message: string } }, message: RegExp) => {
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.status, 'error');
+      assert.match(res.body.message, message);
+    };
+    refusal(await send('nobody', 'hi'), /用户不存在/);
+    refusal(await send(TEST_ADMIN.account, 'hi'), /不是企业微信成员/);
+    refusal(await h.post('/api/users/sendmessage', { username: 'zhangsan' }), /不能为空/);
+    refusal(await h.post('/api/users/sendmessage', { message: 'hi' }), /未指定用户/);
+    refusal(await h.post('/api/users/sendmessage', { username: 'zhangsan', message: '' }), /不能为空/);
+    assert.equal((await h.post('/api/users/sendmessage', { username: 'zhangsan', message: { text: 'hi' } })).status, 422);
     const forbidden = await h.post('/api/users/sendmessage', { username: 'zhangsan', message: 'hi' }, plain.headers);
     assert.equal(forbidden.status, 403);
     const anonymous = await h.svc.request('POST', '/api/users/sendmessage', { body: { username: 'zhangsan', message: 'hi' } });

@@ -122,14 +122,16 @@ describe('Laravel /api QR-code scan login', function () {
     assertNotYet(await qr.poll(nonce), '请扫码');
   });
 
-  it('answers 二维码已失效 for an unknown or malformed nonce and 422 for none, writing nothing', async () => {
+  it('answers 二维码已失效 for an unknown, malformed or missing nonce (未提供nonce to the phone), 422 for a nonce of the wrong JSON type, writing nothing', async () => {
     const before = await eventCount();
     assertNotYet(await qr.poll('A'.repeat(32)), EXPIRED);
     assertNotYet(await qr.poll('../../etc/passwd'), EXPIRED);
     assertNotYet(await qr.answer('B'.repeat(32), phone, true), EXPIRED);
-    const missing = await svc.request('POST', '/api/qrlogin', { body: {} });
-    assert.equal(missing.status, 422);
-    assert.deepEqual(Object.keys(missing.body.errors), ['nonce']);
+    assertNotYet(await svc.request('POST', '/api/qrlogin', { body: {} }), EXPIRED);
+    assertNotYet(await svc.request('POST', '/api/confirmqrlogin', { body: { login: true }, headers: phone.headers }), '未提供nonce');
+    const wrongType = await svc.request('POST', '/api/qrlogin', { body: { nonce: { $ne: null } } });
+    assert.equal(wrongType.status, 422);
+    assert.deepEqual(Object.keys(wrongType.body.errors), ['nonce']);
     assert.equal(await eventCount(), before);
   });
 

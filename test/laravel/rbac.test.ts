@@ -101,10 +101,12 @@ describe('Laravel /api: RBAC', function () {
     });
   }
 
-  it('refuses an unknown role or user with 404 and changes nothing', async () => {
+  it('refuses an unknown role (HTTP 200, status error: the roles dialog toasts it) or user (404) and changes nothing', async () => {
     const before = await eventCount();
     const unknownRole = await as(admin).post('/api/rbac/roles/attch', { username: plain.username, rolenames: ['user', 'no-such-role'] });
-    assert.equal(unknownRole.status, 404);
+    assert.equal(unknownRole.status, 200);
+    assert.equal(unknownRole.body.status, 'error');
+    assert.match(unknownRole.body.message, /no-such-role/);
     const unknownUser = await as(admin).post('/api/rbac/roles/attch', { username: 'no-such-user', rolenames: ['user'] });
     assert.equal(unknownUser.status, 404);
     assert.equal((await as(admin).post('/api/rbac/roles/attch', { username: plain.username })).status, 422);

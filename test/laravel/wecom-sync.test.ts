@@ -50,6 +50,18 @@ describe('Laravel /api: WeCom directory sync', function () {
     );
   });
 
+  it('members hold the RBAC role user (so they may confirm QR sign-ins); a later sync leaves roles an admin set, even none, as they are', async () => {
+    const rolesOf = async (username: string) => (await h.svc.request('GET', `/api/rbac/roles/${username}`, { headers: h.admin.headers })).body.data.map((r: { name: string }) => r.name);
+    for (const member of ['zhangsan', 'lisi', 'wangwu']) assert.deepEqual(await rolesOf(member), ['user'], member);
+    const cleared = await h.post('/api/rbac/roles/attach', { username: 'lisi', rolenames: [] });
+    assert.equal(cleared.body.status, 'ok', cleared.text);
+    const granted = (await h.events('RbacUserRolesReplaced')).length;
+    await sync();
+    assert.deepEqual(await rolesOf('lisi'), []);
+    assert.equal((await h.events('RbacUserRolesReplaced')).length, granted, 'a sync with nothing new grants nothing');
+    assert.equal((await h.post('/api/rbac/roles/attach', { username: 'lisi', rolenames: ['user'] })).body.status, 'ok');
+  });
+
   it('lists departments in the Laravel paginator shape', async () => {
     await h.svc.projector.catchUp();
     const res = await h.svc.request('GET', '/api/departments?page=1', { headers: h.admin.headers });
@@ -201,7 +213,8 @@ describe('Laravel /api: WeCom directory sync', function () {
       assert.ok(op.responses['200'].content['application/json'].schema, `${method} ${path} 200 schema`);
     }
     assert.deepEqual(doc.paths['/api/codelogin'].post.security, []);
-    assert.deepEqual(doc.paths['/api/codelogin'].post.requestBody.content['application/json'].schema.required, ['code']);
+    assert.ok(doc.paths['/api/codelogin'].post.requestBody.content['application/json'].schema.properties.code);
+    assert.ok(doc.paths['/api/users/sendmessage/{username}'].post, 'the template\'s own form of the message route');
   });
 
   it('a bad page number is a clean 422', async () => {

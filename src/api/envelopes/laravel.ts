@@ -42,10 +42,13 @@ const FIXED_MESSAGES: Partial<Record<FailureCode, string>> = {
 /** Exactly what Laravel's JsonResponse sends: the template's client compares the header as a whole. */
 const LARAVEL_JSON = 'application/json';
 
+/** The template's words for a success that names nothing more specific; its pages toast them. */
+const defaultMessage = (ctx: object): string => ((ctx as { method?: string }).method === 'GET' ? '获取成功' : '操作成功');
+
 export const laravelEnvelope: Envelope = {
   ok(ctx, data, extra) {
     ctx.status = typeof extra?.status === 'number' ? extra.status : 200;
-    ctx.body = { status: 'ok', message: typeof extra?.message === 'string' ? extra.message : '', data: data ?? null, errors: null, code: 0 };
+    ctx.body = { status: 'ok', message: typeof extra?.message === 'string' ? extra.message : defaultMessage(ctx), data: data ?? null, errors: null, code: 0 };
     ctx.set('Content-Type', LARAVEL_JSON);
   },
   fail(ctx, failure) {

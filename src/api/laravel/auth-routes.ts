@@ -5,6 +5,8 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { md5Hex } from '../../secrets/digest';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route } from '../route';
+import { laravelEnvelope } from '../envelopes/laravel';
+import { ACCOUNT_DISABLED, ACCOUNT_LOCKED, laravelRefusal, laxText, refusalSchema } from './refusal';
 import { issueLaravelToken, laravelActor, laravelPrincipal } from './session';
 
 export const signInSchema: JsonSchema = {
@@ -25,42 +27,51 @@ const limitsSchema: JsonSchema = {
   },
 };
 
+const WRONG_CREDENTIALS = '账号或者密码有误';
+const SIGN_INS_THROTTLED = '登录失败次数过多，请稍后再试';
+/** Sign-in refusals the template's page toasts (any non-200 status would send it to its error screen instead). */
+const SIGN_IN_REFUSALS: Partial<Record<string, string>> = {
+  invalid_credentials: WRONG_CREDENTIALS,
+  account_locked: ACCOUNT_LOCKED,
+  account_disabled: ACCOUNT_DISABLED,
+  rate_limited: SIGN_INS_THROTTLED,
+};
+
 /** Sign-in with username and password, logout, and the caller's roles and permissions. */
 export function authRoutes(deps: Dependencies): Route[] {
   const { config, store, snapshots } = deps;
 
-  const login = defineRoute<{ body: { username: string; password: string } }>({
+  const login = defineRoute<{ body: { username?: unknown; password?: unknown } }>({
     method: 'post',
     path: '/login',
     summary: '用账号密码登录',
     description:
-      'Checks the password against the shared user store (username = account); every attempt is recorded; five wrong passwords from one client address lock the account for that address for 10 minutes (403), and twenty failures from one address refuse it everywhere for 10 minutes (429 with Retry-After). An unknown username is answered and counted like a known one.',
+      'Checks the password against the shared user store (username = account, surrounding spaces ignored as Laravel trims them); every attempt is recorded. ' +
+      'Five wrong passwords from one client address lock the account for that address for 10 minutes, and twenty failures from one address refuse every sign-in from it for 10 minutes; ' +
+      'an unknown username is answered and counted like a known one. Refusals answer HTTP 200 with `status: "error"` and the reason in `message`, as the template did: ' +
+      'its sign-in page shows the message and stays put.',
     tags: ['laravel auth'],
     security: 'none',
     request: {
-      body: {
-        type: 'object',
-        required: ['username', 'password'],
-        properties: { username: { type: 'string', minLength: 1, maxLength: 128 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
-      },
+      body: { type: 'object', properties: { username: { type: ['string', 'number', 'null'], maxLength: 128 }, password: { type: ['string', 'number', 'null'], maxLength: 256 } } },
     },
     responses: {
-      200: { description: 'Signed in', schema: signInSchema },
-      400: { description: '用户名或密码错误 (also for an unknown username)' },
-      403: { description: 'Account locked (for this address) or disabled' },
-      429: { description: 'Too many failed sign-ins from this address' },
+      200: {
+        description: 'Signed in (`status: "ok"`, message 登录成功), or refused with HTTP 200 and `status: "error"`: 账号或者密码有误 (also for an unknown or missing username), locked, or disabled',
+        mediaType: 'application/json',
+        schema: { anyOf: [laravelEnvelope.openapi.success(signInSchema), refusalSchema([WRONG_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED, SIGN_INS_THROTTLED])] },
+      },
     },
     async handler(ctx) {
-      const { username, password } = ctx.request.body;
+      const username = laxText(ctx.request.body?.username)?.trim();
+      const password = laxText(ctx.request.body?.password);
+      if (!username || !password) return laravelRefusal(ctx, WRONG_CREDENTIALS);
       const metadata = requestMetadata(ctx, { kind: 'anonymous', name: username });
       try {
         const { userId } = await signInWithPassword({ store, snapshots, dataKey: config.dataKey }, { login: username, passwordMd5: md5Hex(password), surface: 'laravel' }, metadata);
-        return await issueLaravelToken(deps, userId, { via: 'password', metadata });
+        laravelEnvelope.ok(ctx, await issueLaravelToken(deps, userId, { via: 'password', metadata }), { message: '登录成功' });
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'invalid_credentials') throw new DomainError('invalid_credentials', '用户名或密码错误');
-        if (err instanceof DomainError && err.code === 'account_locked') throw new DomainError('account_locked', '错误次数过多，账号已被锁定，请10分钟后再试', err.details);
-        if (err instanceof DomainError && err.code === 'account_disabled') throw new DomainError('account_disabled', '账号已被禁用');
-        if (err instanceof DomainError && err.code === 'rate_limited') throw new DomainError('rate_limited', '登录失败次数过多，请稍后再试', err.details);
+        if (err instanceof DomainError && SIGN_IN_REFUSALS[err.code]) return laravelRefusal(ctx, SIGN_IN_REFUSALS[err.code]!);
         throw err;
       }
     },

@@ -4,8 +4,9 @@ import { takeCall } from '../../gateway/rate-limit';
 import type { Dependencies } from '../../runtime/dependencies';
 import { laravelEnvelope } from '../envelopes/laravel';
 import { requestMetadata } from '../request-metadata';
-import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
+import { defineRoute, type JsonSchema, type Route } from '../route';
 import { signInSchema } from './auth-routes';
+import { laravelRefusal, laxText, phpTruthy, refusalSchema } from './refusal';
 import { issueLaravelToken, laravelActor, laravelUser } from './session';
 
 /**
@@ -17,21 +18,14 @@ const EXPIRED = '二维码已失效，请刷新页面';
 const SCAN_PLEASE = '请扫码';
 const CONFIRM_PLEASE = '请确认登录';
 const TAKEN = '该二维码已被其他账号确认';
+const NO_NONCE = '未提供nonce';
 
 const NONCE = /^[A-Za-z0-9]{32}$/;
 const QRCODE_LIMITS = { gapSeconds: null, cycleSeconds: 60, max: 120 };
-const nonceSchema: JsonSchema = { type: 'string', minLength: 1, maxLength: 128, description: 'From GET /api/qrcode', example: 'HVaCH2KVNQrgvY5AxegKIcMPknCf6Qcs' };
+const nonceSchema: JsonSchema = { type: ['string', 'number', 'null'], maxLength: 128, description: 'From GET /api/qrcode', example: 'HVaCH2KVNQrgvY5AxegKIcMPknCf6Qcs' };
 
-function notYet(ctx: RouteContext, message: string): void {
-  ctx.status = 200;
-  ctx.body = { status: 'error', message, data: null, errors: null, code: 0 };
-}
-
-const notYetSchema = (messages: string[]): JsonSchema => ({
-  type: 'object',
-  required: ['status', 'message', 'data', 'errors', 'code'],
-  properties: { status: { const: 'error' }, message: { enum: messages }, data: { type: 'null' }, errors: { type: 'null' }, code: { const: 0 } },
-});
+const notYet = laravelRefusal;
+const notYetSchema = refusalSchema;
 
 export function qrLoginRoutes(deps: Dependencies): Route[] {
   const qrcode = defineRoute({
@@ -67,30 +61,32 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
     },
   });
 
-  const confirm = defineRoute<{ body: { nonce: string; login: boolean } }>({
+  const confirm = defineRoute<{ body: { nonce?: unknown; login?: unknown } }>({
     method: 'post',
     path: '/confirmqrlogin',
     summary: '确认扫码登录',
     description:
-      'Called by the signed-in phone: `login: false` when it scans (the desktop then shows 请确认登录), `login: true` when the person confirms ' +
+      'Called by the signed-in phone: `login: false` when it scans (the desktop then shows 请确认登录), `login` truthy as PHP reads it when the person confirms ' +
+      '(the template\'s page sends its click event, `{"isTrusted":true}`) ' +
       '(the desktop\'s next poll gets a token for this account). Needs the /qrlogin/* permission. A nonce confirmed by one account cannot be taken over by another.',
     tags: ['laravel qr login'],
     request: {
       body: {
         type: 'object',
-        required: ['nonce'],
-        properties: { nonce: nonceSchema, login: { type: 'boolean', default: false, description: 'false: scanned; true: confirmed' } },
+        properties: { nonce: nonceSchema, login: { description: 'false, 0, "", "0", null, [] or {}: scanned; any other value: confirmed' } },
       },
     },
     responses: {
       200: {
-        description: 'Recorded (`status: "ok"`), or HTTP 200 with `status: "error"` and 二维码已失效，请刷新页面 / 该二维码已被其他账号确认',
+        description: 'Recorded (`status: "ok"`, 确认登录成功), or HTTP 200 with `status: "error"` and 未提供nonce / 二维码已失效，请刷新页面 / 该二维码已被其他账号确认',
         mediaType: 'application/json',
-        schema: { anyOf: [laravelEnvelope.openapi.success({ type: 'null' }), notYetSchema([EXPIRED, TAKEN])] },
+        schema: { anyOf: [laravelEnvelope.openapi.success({ type: 'null' }), notYetSchema([NO_NONCE, EXPIRED, TAKEN])] },
       },
     },
     async handler(ctx) {
-      const { nonce, login } = ctx.request.body;
+      const nonce = laxText(ctx.request.body?.nonce);
+      const login = phpTruthy(ctx.request.body?.login);
+      if (!nonce) return notYet(ctx, NO_NONCE);
       if (!NONCE.test(nonce)) return notYet(ctx, EXPIRED);
       try {
         await answerQrLogin(deps, nonce, laravelUser(ctx), login, requestMetadata(ctx, laravelActor(ctx)));
@@ -100,11 +96,11 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
         if (which === 'confirmed_by_another') return notYet(ctx, TAKEN);
         throw err;
       }
-      laravelEnvelope.ok(ctx, null, { message: login ? '确认登录成功' : '扫码成功' });
+      laravelEnvelope.ok(ctx, null, { message: '确认登录成功' });
     },
   });
 
-  const poll = defineRoute<{ body: { nonce: string } }>({
+  const poll = defineRoute<{ body: { nonce?: unknown } }>({
     method: 'post',
     path: '/qrlogin',
     summary: '用二维码 nonce 登录',
@@ -114,7 +110,7 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
       'A nonce yields one token, ever: of any number of polls racing on a confirmed nonce exactly one gets it, and every later poll is told 二维码已失效.',
     tags: ['laravel qr login'],
     security: 'none',
-    request: { body: { type: 'object', required: ['nonce'], properties: { nonce: nonceSchema } } },
+    request: { body: { type: 'object', properties: { nonce: nonceSchema } } },
     responses: {
       200: {
         description: 'Signed in, or still waiting (HTTP 200, `status: "error"`, the message says for what)',
@@ -124,8 +120,8 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
       403: { description: 'The confirming account is disabled' },
     },
     async handler(ctx) {
-      const { nonce } = ctx.request.body;
-      if (!NONCE.test(nonce)) return notYet(ctx, EXPIRED);
+      const nonce = laxText(ctx.request.body?.nonce);
+      if (!nonce || !NONCE.test(nonce)) return notYet(ctx, EXPIRED);
       const answer = await pollQrLogin(deps, nonce, requestMetadata(ctx, { kind: 'anonymous' }));
       if (answer.status === 'gone') return notYet(ctx, EXPIRED);
       if (answer.status === 'waiting') return notYet(ctx, SCAN_PLEASE);

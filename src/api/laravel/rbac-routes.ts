@@ -1,4 +1,4 @@
-import { DomainError } from '../../commands/domain-error';
+import { DomainError, isDomainError } from '../../commands/domain-error';
 import { accountClaim } from '../../commands/identity/handler';
 import { PERMISSIONS, type Permission } from '../../commands/rbac/events';
 import { createRole, deleteRole, findRoleIdByName, loadUserRoles, replaceUserRoles } from '../../commands/rbac/handler';
@@ -7,6 +7,7 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route } from '../route';
 import { laravelTime, pageQuerySchema, paginate, paginatorSchema } from './paginator';
+import { laravelRefusal } from './refusal';
 import { laravelActor } from './session';
 import { laravelUserJson, laravelUserSchema } from './users-routes';
 
@@ -110,7 +111,9 @@ export function rbacRoutes(deps: Dependencies): Route[] {
       method: 'post',
       path: `/rbac/roles/${spelling}`,
       summary: spelling === 'attch' ? '给用户分配角色' : '给用户分配角色 (the original\'s spelling)',
-      description: "Replaces the user's roles with exactly these; an unknown role name answers 404 and changes nothing.",
+      description:
+        "Replaces the user's roles with exactly these (`[]` removes them all). An unknown role name answers HTTP 200 with `status: \"error\"` (角色名不存在: …), " +
+        'an unknown user 404; either changes nothing.',
       tags: ['laravel rbac'],
       request: {
         body: {
@@ -119,10 +122,17 @@ export function rbacRoutes(deps: Dependencies): Route[] {
           properties: { username: { type: 'string', minLength: 1, maxLength: 128 }, rolenames: { type: 'array', maxItems: 50, items: ROLE_NAME } },
         },
       },
-      responses: { 200: { description: 'Replaced', schema: NULL }, 404: { description: 'No such user or role' } },
+      responses: { 200: { description: 'Replaced (操作成功), or refused with `status: "error"`: a role name does not exist', schema: NULL }, 404: { description: 'No such user' } },
       async handler(ctx) {
         const { username, rolenames } = ctx.request.body;
-        await replaceUserRoles(deps, await userIdOf(store, username), rolenames, requestMetadata(ctx, laravelActor(ctx)));
+        const userId = await userIdOf(store, username);
+        try {
+          await replaceUserRoles(deps, userId, rolenames, requestMetadata(ctx, laravelActor(ctx)));
+        } catch (err) {
+          // The roles dialog toasts this and stays open; a 404 would send the page to its error screen.
+          if (isDomainError(err) && err.code === 'not_found' && err.details?.field === 'rolenames') return laravelRefusal(ctx, err.message);
+          throw err;
+        }
         return null;
       },
     });

@@ -7,6 +7,7 @@ import { qrLoginRoutes } from './qrlogin-routes';
 import { rbacRoutes } from './rbac-routes';
 import { LARAVEL_PREFIX, laravelBearerScheme } from './session';
 import { usersRoutes } from './users-routes';
+import { wecomOauthRoutes } from './wecom-oauth-routes';
 import { wecomRoutes } from './wecom-routes';
 
 /**
@@ -27,6 +28,7 @@ export function laravelSurface(deps: Dependencies): Surface {
       ...rbacRoutes(deps),
       ...usersRoutes(deps),
       ...wecomRoutes(deps),
+      ...wecomOauthRoutes(deps),
       ...qrLoginRoutes(deps), ...fileRoutes(deps),
     ],
   };

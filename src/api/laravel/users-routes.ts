@@ -46,7 +46,7 @@ export function usersRoutes(deps: Pick<Dependencies, 'knex'>): Route[] {
     description: '`search` matches name, username, mobile or email (substring, case-insensitive). Needs the `/users/*` permission. Read from the users projection.',
     tags: ['laravel users'],
     request: {
-      query: { type: 'object', properties: { ...pageQuerySchema, search: { type: 'string', maxLength: 64 } } },
+      query: { type: 'object', properties: { ...pageQuerySchema, search: { type: 'string', maxLength: 1024 } } },
     },
     responses: { 200: { description: 'One page of users', schema: paginatorSchema(laravelUserSchema) } },
     handler(ctx) {

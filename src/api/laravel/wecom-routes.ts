@@ -2,10 +2,12 @@ import { signInWithWecomCode } from '../../commands/wecom/code-login';
 import { queueMessage } from '../../commands/wecom/messages';
 import { requestDirectorySync } from '../../commands/wecom/sync';
 import type { Dependencies } from '../../runtime/dependencies';
+import { isDomainError } from '../../commands/domain-error';
 import { laravelEnvelope } from '../envelopes/laravel';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
 import { laravelTime, pageQuerySchema, paginate, paginatorSchema } from './paginator';
+import { ACCOUNT_DISABLED, ACCOUNT_LOCKED, laravelRefusal, laxText } from './refusal';
 import { issueLaravelToken, laravelActor, laravelUser } from './session';
 
 const signInSchema: JsonSchema = {
@@ -39,6 +41,10 @@ const departmentJson = (row: Record<string, unknown>) => ({
   updated_at: laravelTime(row.updated_at),
 });
 
+const SYNC_STARTED = '已经开始同步，请稍后刷新页面查看同步结果';
+/** Refusals the phone's sign-in page shows as its line of text (any other status sends it to its error screen). */
+const CODE_REFUSALS: Record<string, string | null> = { invalid_credentials: null, account_disabled: ACCOUNT_DISABLED, account_locked: ACCOUNT_LOCKED };
+
 /** The answer the template gives when it only says it is done: data null and a message. */
 const done = (ctx: RouteContext, message: string) => laravelEnvelope.ok(ctx, null, { message });
 const noData = { description: 'Accepted: `data` is null, `message` says what happens next', schema: { type: 'null' } } as const;
@@ -60,7 +66,7 @@ export function wecomRoutes(deps: Dependencies): Route[] {
       responses: { 200: noData },
       async handler(ctx) {
         await requestDirectorySync(deps.queues, `laravel:${laravelUser(ctx)}`);
-        done(ctx, '已开始从企业微信同步，稍后刷新查看');
+        done(ctx, SYNC_STARTED);
       },
     });
 
@@ -77,55 +83,82 @@ export function wecomRoutes(deps: Dependencies): Route[] {
     },
   });
 
-  const codeLogin = defineRoute<{ body: { code: string } }>({
+  const codeLogin = defineRoute<{ body: { code?: unknown } }>({
     method: 'post',
     path: '/codelogin',
     summary: '用企业微信授权返回的 code 登录（移动端）',
     description:
       'WeCom OAuth: `user/getuserinfo` turns the code into the member\'s UserId, which is a username here. Answers `{token, user}` as /api/login does ' +
-      '(the spec\'s example wraps it in a paginator by mistake). A member not synced yet starts a sync and is refused with 503 and a message to retry shortly; ' +
-      'an invalid or used code is 400; WeCom unreachable or busy is 503, other WeCom refusals 502.',
+      '(the spec\'s example wraps it in a paginator by mistake). Refusals the phone shows as text answer HTTP 200 with `status: "error"`: no code (未提供code), ' +
+      'an invalid or used code, a visitor outside the corp, a disabled or locked account, and a member not synced yet (a sync starts; retry in a few seconds). ' +
+      'WeCom unreachable or busy is 503, other WeCom refusals 502.',
     tags: ['laravel auth'],
     security: 'none',
-    request: {
-      body: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[\\x21-\\x7e]+$' } } },
-    },
+    request: { body: { type: 'object', properties: { code: { type: ['string', 'number', 'null'], maxLength: 512 } } } },
     responses: {
-      200: { description: 'Signed in', schema: signInSchema },
-      400: { description: 'The code is invalid, expired or used, or the visitor is not a member of the corp' },
+      200: { description: 'Signed in (登录成功), or refused with `status: "error"` and the reason in `message`', schema: signInSchema },
       502: { description: 'WeCom refused the request (its errcode in the message)' },
-      503: { description: 'The member is being synced (retry in a few seconds), or WeCom is unreachable or busy' },
+      503: { description: 'WeCom is unreachable or busy' },
     },
     async handler(ctx) {
+      const code = laxText(ctx.request.body?.code)?.trim();
+      if (!code) return laravelRefusal(ctx, '未提供code');
+      // A code is printable ASCII; anything else cannot be one and is not worth asking WeCom about.
+      if (!/^[\x21-\x7e]+$/.test(code)) return laravelRefusal(ctx, '企业微信授权码无效或已过期');
       const metadata = requestMetadata(ctx, { kind: 'anonymous' });
-      const { userId } = await signInWithWecomCode(deps, ctx.request.body.code, metadata);
-      return issueLaravelToken(deps, userId, { via: 'wecom', metadata });
+      try {
+        const { userId } = await signInWithWecomCode(deps, code, metadata);
+        laravelEnvelope.ok(ctx, await issueLaravelToken(deps, userId, { via: 'wecom', metadata }), { message: '登录成功' });
+      } catch (err) {
+        if (isDomainError(err) && (err.code in CODE_REFUSALS || err.details?.syncing === true)) return laravelRefusal(ctx, CODE_REFUSALS[err.code] ?? err.message);
+        throw err;
+      }
     },
   });
 
-  const sendMessage = defineRoute<{ body: { username: string; message: string } }>({
+  const messageResponses = {
+    200: { description: 'Queued (发送消息成功), or HTTP 200 with `status: "error"`: empty message, no such user, or not a WeCom member', schema: { type: 'null' } },
+  } as const;
+  const send = async (ctx: RouteContext, username: string | undefined, message: string | undefined) => {
+    if (!username) return laravelRefusal(ctx, '未指定用户');
+    if (!message?.trim()) return laravelRefusal(ctx, '消息内容不能为空');
+    try {
+      await queueMessage(deps, { username, text: message }, requestMetadata(ctx, laravelActor(ctx)));
+    } catch (err) {
+      if (isDomainError(err) && (err.code === 'not_found' || err.code === 'validation_failed')) return laravelRefusal(ctx, err.message);
+      throw err;
+    }
+    done(ctx, '发送消息成功');
+  };
+  const messageText = { type: ['string', 'number', 'null'], maxLength: 2048 } as const;
+  const sendDescription =
+    'Queues a text message to a synced WeCom member (`message/send` to WECOM_AGENT_ID) and answers at once. Rate limits and an unreachable WeCom are retried ' +
+    'with backoff (5 attempts); the outcome — sent, or failed with WeCom\'s errcode — is recorded as an event on the message\'s stream. Needs the `/users/*` permission.';
+
+  const sendMessage = defineRoute<{ body: { username?: unknown; message?: unknown } }>({
     method: 'post',
     path: '/users/sendmessage',
-    summary: '向某个用户发送微信消息',
-    description:
-      'Queues a text message to a synced WeCom member (`message/send` to WECOM_AGENT_ID) and answers at once. Rate limits and an unreachable WeCom are retried ' +
-      'with backoff (5 attempts); the outcome — sent, or failed with WeCom\'s errcode — is recorded as an event on the message\'s stream. Needs the `/users/*` permission.',
+    summary: '向某个用户发送微信消息 (username in the body)',
+    description: sendDescription,
     tags: ['laravel wecom'],
-    request: {
-      body: {
-        type: 'object',
-        required: ['username', 'message'],
-        additionalProperties: false,
-        properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, message: { type: 'string', minLength: 1, maxLength: 2048 } },
-      },
-    },
-    responses: { 200: noData, 404: { description: 'No such user' }, 422: { description: 'The user is not a WeCom member' } },
-    async handler(ctx) {
-      const { username, message } = ctx.request.body;
-      await queueMessage(deps, { username, text: message }, requestMetadata(ctx, laravelActor(ctx)));
-      done(ctx, '消息已进入发送队列');
-    },
+    request: { body: { type: 'object', properties: { username: { type: ['string', 'null'], maxLength: 64 }, message: messageText } } },
+    responses: messageResponses,
+    handler: (ctx) => send(ctx, laxText(ctx.request.body?.username), laxText(ctx.request.body?.message)),
   });
 
-  return [sync('/users/sync', '从企业号同步用户'), sync('/departments/sync', '从企业号同步部门'), departments, codeLogin, sendMessage];
+  const sendMessageTo = defineRoute<{ params: { username: string }; body: { message?: unknown } }>({
+    method: 'post',
+    path: '/users/sendmessage/:username',
+    summary: '向某个用户发送微信消息',
+    description: `The template's route: the user in the path, \`{message}\` in the body. ${sendDescription}`,
+    tags: ['laravel wecom'],
+    request: {
+      params: { type: 'object', required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: 64 } } },
+      body: { type: 'object', properties: { message: messageText } },
+    },
+    responses: messageResponses,
+    handler: (ctx) => send(ctx as unknown as RouteContext, ctx.params.username, laxText(ctx.request.body?.message)),
+  });
+
+  return [sync('/users/sync', '从企业号同步用户'), sync('/departments/sync', '从企业号同步部门'), departments, codeLogin, sendMessage, sendMessageTo];
 }

@@ -28,7 +28,7 @@ export async function signInWithWecomCode(deps: WecomDeps, code: string, metadat
   const linked = userId ? (await loadUser(identity, userId)).state.wecom : null;
   if (!userId || !linked?.linked || linked.userId.toLowerCase() !== visitor.userId.toLowerCase()) {
     await requestDirectorySync(deps.queues, 'codelogin');
-    throw new DomainError('unavailable', '用户信息正在从企业微信同步，请稍后重试', { retryAfterSeconds: 5 });
+    throw new DomainError('unavailable', '用户信息正在从企业微信同步，请稍后重试', { retryAfterSeconds: 5, syncing: true });
   }
   await signInWithCheckedProof(identity, userId, true, 'laravel', metadata);
   return { userId };

@@ -11,6 +11,7 @@ import { storeUserStatus } from '../tokens/token-cache';
 import { handleCommand, loadState } from '../handle';
 import { accountClaim, emailClaim, mobileClaim, registerUser, USER_SNAPSHOTS } from '../identity/handler';
 import { userStream } from '../identity/events';
+import { grantInitialRoles } from '../rbac/handler';
 import type { SnapshotStore } from '../snapshots';
 import { directoryDecider } from './directory-decider';
 import { DIRECTORY_STREAM, type Department } from './events';
@@ -29,6 +30,7 @@ export const SYNC_QUEUE = 'wecom-sync';
 /** Rate limits (45009) and an unreachable WeCom are retried 1, 2, 4, 8 s apart; a bad secret is not. */
 export const SYNC_RETRIES = { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
 const PARALLEL = 8;
+const MEMBER_ROLE = 'user';
 
 /**
  * Enqueues one directory sync. Requests dedupe on one id: while a sync waits, more requests
@@ -100,6 +102,7 @@ async function syncMember(deps: WecomDeps, m: WecomMember, metadata: EventMetada
     });
     changes += result.events.length;
     await writeStatusThrough(deps, userId, result);
+    if (await grantMemberRole(deps, userId, metadata)) changes++;
   } catch (err) {
     if (err instanceof DomainError && err.code === 'forbidden') {
       deps.logger.warn({ wecomUserId: m.userid }, err.message);
@@ -108,6 +111,20 @@ async function syncMember(deps: WecomDeps, m: WecomMember, metadata: EventMetada
     throw err;
   }
   return { userId, changes };
+}
+
+/**
+ * A member gets the role `user` (QR sign-in) unless their roles were ever set: checked on every
+ * sync, so members registered before this grant existed get it too, and an admin's choice stands.
+ */
+async function grantMemberRole(deps: WecomDeps, userId: string, metadata: EventMetadata): Promise<boolean> {
+  try {
+    return await grantInitialRoles(deps, userId, [MEMBER_ROLE], metadata);
+  } catch (err) {
+    if (!(err instanceof DomainError && err.code === 'not_found')) throw err;
+    deps.logger.warn({ role: MEMBER_ROLE }, 'the role for WeCom members is gone: members are synced without it');
+    return false;
+  }
 }
 
 /** Token verification reads a user's disabled flag from Redis: a sync that disables or enables writes it through. */
