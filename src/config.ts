@@ -63,10 +63,19 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): { config: Config; defaultsUsed: string[] } {
   const problems: string[] = [];
   const defaultsUsed: string[] = [];
-  const read = (name: string, fallback: string, show = true): string => {
+  const read = (name: string, fallback: string): string => {
     const value = env[name];
     if (value === undefined || value === '') {
-      defaultsUsed.push(show ? `${name}=${fallback}` : `${name}=<development default>`);
+      defaultsUsed.push(`${name}=${fallback}`);
+      return fallback;
+    }
+    return value;
+  };
+  /** A secret's default is reported by name only: the list is logged at start-up. */
+  const secret = (name: string, fallback: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      defaultsUsed.push(`${name} (development default)`);
       return fallback;
     }
     return value;
@@ -104,10 +113,10 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
   const envName = (['development', 'test', 'production'] as const).find((e) => e === rawEnv);
   if (!envName) problems.push(`NODE_ENV must be development, test or production, got "${rawEnv}"`);
 
-  const jwtSecret = read('JWT_SECRET', DEV_JWT_SECRET, false);
+  const jwtSecret = secret('JWT_SECRET', DEV_JWT_SECRET);
   if (jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');
-  const rawDataKey = read('DATA_KEY', DEV_DATA_KEY, false);
-  const adminPassword = read('ADMIN_PASSWORD', DEV_ADMIN_PASSWORD);
+  const rawDataKey = secret('DATA_KEY', DEV_DATA_KEY);
+  const adminPassword = secret('ADMIN_PASSWORD', DEV_ADMIN_PASSWORD);
   if (adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
 
   const eventstoreRaw = env.EVENTSTORE_URL?.trim() || null;
@@ -131,7 +140,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     wecomApiBase: url('WECOM_API_BASE', 'https://qyapi.weixin.qq.com', ['http:', 'https:']),
     wecom: {
       corpId: read('WECOM_CORP_ID', 'ww0000000000000000'),
-      corpSecret: read('WECOM_CORP_SECRET', 'development-wecom-secret', false),
+      corpSecret: secret('WECOM_CORP_SECRET', 'development-wecom-secret'),
       agentId: int('WECOM_AGENT_ID', 1000002, 1, 2_147_483_647),
     },
     smsWebhookUrl: env.SMS_WEBHOOK_URL ? url('SMS_WEBHOOK_URL', '', ['http:', 'https:']) : '',
@@ -139,9 +148,9 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     insightSmsCodeTtlSeconds: int('INSIGHT_SMS_CODE_TTL_SECONDS', 300, 1, 3600),
     wechatComponent: {
       appId: read('WECHAT_COMPONENT_APPID', 'wx0000000000000000'),
-      secret: read('WECHAT_COMPONENT_SECRET', 'development-component-secret', false),
-      token: read('WECHAT_COMPONENT_TOKEN', DEV_WECHAT_TOKEN, false),
-      encodingAesKey: read('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY, false),
+      secret: secret('WECHAT_COMPONENT_SECRET', 'development-component-secret'),
+      token: secret('WECHAT_COMPONENT_TOKEN', DEV_WECHAT_TOKEN),
+      encodingAesKey: secret('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY),
     },
     logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
