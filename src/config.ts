@@ -39,6 +39,9 @@ export interface Config {
   licenseSweepMs: number;
   /** Life of a QR-code sign-in nonce (Laravel `/api/qrcode`). */
   qrLoginTtlSeconds: number;
+  /** Per client address (IPv6: per /64): QR codes a minute, and codes alive at once. */
+  qrCodePerMinute: number;
+  qrCodeOutstanding: number;
   /** Where uploaded files (and their thumbnails) are kept, named by the SHA-256 of their content. */
   filesDir: string;
   /** Largest uploaded file; the upload route reads at most this plus room for the form fields. */
@@ -158,6 +161,8 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     trustProxy: bool('TRUST_PROXY', false),
     licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
     qrLoginTtlSeconds: int('QR_LOGIN_TTL_SECONDS', 60, 1, 3600),
+    qrCodePerMinute: int('QR_CODE_PER_MINUTE', 120, 1, 100_000),
+    qrCodeOutstanding: int('QR_CODE_OUTSTANDING', 120, 1, 100_000),
     filesDir: resolve(read('FILES_DIR', 'data/files')),
     fileLimitBytes: int('FILE_LIMIT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
   };
