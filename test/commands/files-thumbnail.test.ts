@@ -59,6 +59,7 @@ describe('thumbnails: decoding cost read from the headers, decoding in a worker 
     const pool = new ThumbnailPool({ timeoutMs: 60_000, maxQueued: 1, maxHeapMb: 256 });
     try {
       const job = { bytes: flatPng(64, 64), width: 400, png: true, jpegQuality: 90 };
+      assert.ok(await pool.run(job), 'the worker is up');
       const answers = await Promise.all([pool.run(job), pool.run(job), pool.run(job)]);
       assert.deepEqual(answers.map((a) => a !== null), [true, true, false]);
     } finally {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
 import { startTestService, type TestService } from '../support/service';
-import { flatPng, gifBomb } from '../support/images';
+import { flatPng, gifBomb, shortGif } from '../support/images';
 import { signInAsAdmin, type LaravelSession } from './support';
 
 const LIMIT = 200_000;
@@ -122,6 +122,18 @@ describe('Laravel /api files: upload, download, thumbnails', function () {
     assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
     const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
     assert.deepEqual([event.data.thumbnail?.width, event.data.thumbnail?.height], [400, 267], 'the large image still gets its thumbnail');
+  });
+
+  it('given a GIF under the cap whose decoding is all synchronous (2000×2000), /healthz is never held while it is thumbnailed', async () => {
+    const gif = shortGif([2000, 2000], [2000, 2000]);
+    const { result, started, ended, waits } = await healthzDuring(upload({ file: { bytes: gif, name: 'slow.gif', type: 'image/gif' } }));
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    // On the event loop, decoding and resizing would hold one /healthz for nearly the whole upload.
+    const longest = Math.max(...waits.map((w) => w.answered - w.sent));
+    assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
+    assert.ok(waits.filter((w) => w.answered < ended).length >= 3);
+    const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
+    assert.deepEqual([event.data.thumbnail?.width, event.data.thumbnail?.height], [400, 400]);
   });
 
   it('given the 35-byte GIF whose one frame is 20000×20000, the upload is stored without a thumbnail and /healthz answers meanwhile', async () => {

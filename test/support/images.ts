@@ -5,15 +5,22 @@ import { deflateSync } from 'node:zlib';
  */
 
 /** The 35-byte GIF of the probe: a 1×1 logical screen holding one 20000×20000 frame. */
-export function gifBomb(): Buffer {
-  const header = Buffer.from('GIF89a', 'latin1');
-  const screen = Buffer.from([1, 0, 1, 0, 0x00, 0, 0]);
+export const gifBomb = (): Buffer => shortGif([1, 1], [20_000, 20_000]);
+
+/**
+ * A 35-byte GIF whose one frame has 8 bytes of image data: decoders fill the rest of the frame
+ * anyway, synchronously, so it costs what its sizes say.
+ */
+export function shortGif([screenWidth, screenHeight]: [number, number], [frameWidth, frameHeight]: [number, number]): Buffer {
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(screenWidth, 0);
+  screen.writeUInt16LE(screenHeight, 2);
   const descriptor = Buffer.alloc(10);
   descriptor[0] = 0x2c;
-  descriptor.writeUInt16LE(20_000, 5);
-  descriptor.writeUInt16LE(20_000, 7);
+  descriptor.writeUInt16LE(frameWidth, 5);
+  descriptor.writeUInt16LE(frameHeight, 7);
   const data = Buffer.from([2, 8, 0x84, 0x8f, 0xa9, 0xcb, 0xed, 0x0f, 0xa3, 0x9c, 0, 0x3b]);
-  return Buffer.concat([header, screen, descriptor, data]);
+  return Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen, descriptor, data]);
 }
 
 /** A PNG of one flat colour (RGB): decoding it costs width × height pixels, the file a few kilobytes. */

@@ -4,17 +4,22 @@ import type { ThumbnailAnswer, ThumbnailJob } from './thumbnail-worker';
 
 /**
  * One worker thread with a bounded queue. A job over its time limit terminates the worker (a
- * runaway decode cannot be interrupted any other way); the next job starts a fresh one. A full
- * queue, a crash or a timeout all mean the same to the caller: no thumbnail.
+ * runaway decode cannot be interrupted any other way); the next job starts a fresh one. The limit
+ * counts from when the worker has loaded its decoders, which on a busy machine takes seconds of
+ * its own. A full queue, a crash, a timeout or a worker that never starts all mean the same to the
+ * caller: no thumbnail.
  */
 export interface PoolOptions {
   timeoutMs: number;
   maxQueued: number;
   /** Heap of the worker thread; pixel buffers live outside it, the decoders' own objects inside. */
   maxHeapMb: number;
+  /** How long a new worker may take to load its decoders. */
+  startupMs?: number;
 }
 
-type Pending = { job: Omit<ThumbnailJob, 'id'>; timeoutMs: number; resolve: (answer: ThumbnailAnswer['thumbnail']) => void };
+type Answer = ThumbnailAnswer['thumbnail'];
+type Pending = { job: Omit<ThumbnailJob, 'id'>; timeoutMs: number; resolve: (answer: Answer) => void };
 
 const WORKER_FILE = join(__dirname, `thumbnail-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
 
@@ -27,14 +32,14 @@ function spawn(maxHeapMb: number): Worker {
 }
 
 export class ThumbnailPool {
-  private worker: Worker | null = null;
+  private worker: { thread: Worker; ready: boolean; startup: NodeJS.Timeout } | null = null;
   private running: { id: number; resolve: Pending['resolve']; timer: NodeJS.Timeout } | null = null;
   private readonly queue: Pending[] = [];
   private nextId = 1;
 
   constructor(private readonly options: PoolOptions) {}
 
-  run(job: Omit<ThumbnailJob, 'id'>, timeoutMs = this.options.timeoutMs): Promise<ThumbnailAnswer['thumbnail']> {
+  run(job: Omit<ThumbnailJob, 'id'>, timeoutMs = this.options.timeoutMs): Promise<Answer> {
     if (this.queue.length >= this.options.maxQueued) return Promise.resolve(null);
     return new Promise((resolve) => {
       this.queue.push({ job, timeoutMs, resolve });
@@ -51,6 +56,8 @@ export class ThumbnailPool {
 
   private next(): void {
     if (this.running || this.queue.length === 0) return;
+    const worker = this.worker ?? this.start();
+    if (!worker.ready) return;
     const { job, timeoutMs, resolve } = this.queue.shift()!;
     const id = this.nextId++;
     const timer = setTimeout(() => {
@@ -58,10 +65,10 @@ export class ThumbnailPool {
       void this.stopWorker().then(() => this.next());
     }, timeoutMs);
     this.running = { id, resolve, timer };
-    this.workerNow().postMessage({ ...job, id } satisfies ThumbnailJob);
+    worker.thread.postMessage({ ...job, id } satisfies ThumbnailJob);
   }
 
-  private finish(answer: ThumbnailAnswer['thumbnail']): void {
+  private finish(answer: Answer): void {
     const running = this.running;
     if (!running) return;
     this.running = null;
@@ -69,24 +76,37 @@ export class ThumbnailPool {
     running.resolve(answer);
   }
 
-  private workerNow(): Worker {
-    if (this.worker) return this.worker;
-    const worker = spawn(this.options.maxHeapMb);
+  private start(): NonNullable<ThumbnailPool['worker']> {
+    const thread = spawn(this.options.maxHeapMb);
     // Never keeps the process alive on its own.
-    worker.unref();
-    worker.on('message', (answer: ThumbnailAnswer) => {
-      if (answer.id !== this.running?.id) return;
-      this.finish(answer.thumbnail);
+    thread.unref();
+    const startup = setTimeout(() => {
+      // A worker that cannot load its decoders will not do better for the jobs waiting on it.
+      for (const p of this.queue.splice(0)) p.resolve(null);
+      void this.stopWorker();
+    }, this.options.startupMs ?? 60_000);
+    startup.unref();
+    const worker = { thread, ready: false, startup };
+    thread.on('message', (message: ThumbnailAnswer | { ready: true }) => {
+      if ('ready' in message) {
+        clearTimeout(startup);
+        worker.ready = true;
+      } else if (message.id === this.running?.id) {
+        this.finish(message.thumbnail);
+      }
       this.next();
     });
     const gone = () => {
       if (this.worker !== worker) return;
+      clearTimeout(startup);
       this.worker = null;
       this.finish(null);
+      // One that died before it was ready would only die again: the waiting jobs are answered, not retried.
+      if (!worker.ready) for (const p of this.queue.splice(0)) p.resolve(null);
       this.next();
     };
-    worker.on('error', gone);
-    worker.on('exit', gone);
+    thread.on('error', gone);
+    thread.on('exit', gone);
     this.worker = worker;
     return worker;
   }
@@ -94,6 +114,8 @@ export class ThumbnailPool {
   private async stopWorker(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    clearTimeout(worker.startup);
+    await worker.thread.terminate();
   }
 }

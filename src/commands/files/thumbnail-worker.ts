@@ -28,6 +28,8 @@ async function thumbnail(job: ThumbnailJob): Promise<ThumbnailAnswer['thumbnail'
   }
 }
 
+// The pool's time limits start once the decoders are loaded.
+parentPort?.postMessage({ ready: true });
 parentPort?.on('message', (job: ThumbnailJob) => {
   // Copied, not transferred: a small Buffer shares its ArrayBuffer with others.
   void thumbnail(job).then((t) => parentPort!.postMessage({ id: job.id, thumbnail: t } satisfies ThumbnailAnswer));

@@ -11,7 +11,7 @@ const JPEG_QUALITY = 90;
  */
 export const MAX_THUMBNAIL_PIXELS = 25_000_000;
 /** A decode past this is a runaway: its worker is terminated and the upload goes on without a thumbnail. */
-export const THUMBNAIL_TIMEOUT_MS = 20_000;
+export const THUMBNAIL_TIMEOUT_MS = 30_000;
 
 export interface Thumbnail {
   bytes: Buffer;
