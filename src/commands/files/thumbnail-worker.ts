@@ -28,6 +28,9 @@ async function thumbnail(job: ThumbnailJob): Promise<ThumbnailAnswer['thumbnail'
   }
 }
 
+// Decoders print warnings about damaged files straight to the console, among the service's JSON log lines.
+console.log = console.warn = () => undefined;
+
 // The pool's time limits start once the decoders are loaded.
 parentPort?.postMessage({ ready: true });
 parentPort?.on('message', (job: ThumbnailJob) => {
