@@ -41,6 +41,9 @@ export interface Config {
   licenseSweepMs: number;
   /** Life of a QR-code sign-in nonce (Laravel `/api/qrcode`). */
   qrLoginTtlSeconds: number;
+  /** Per client address (IPv6: per /64): QR codes a minute, and codes alive at once. */
+  qrCodePerMinute: number;
+  qrCodeOutstanding: number;
   /** Where uploaded files (and their thumbnails) are kept, named by the SHA-256 of their content. */
   filesDir: string;
   /** Largest uploaded file; the upload route reads at most this plus room for the form fields. */
@@ -65,10 +68,19 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): { config: Config; defaultsUsed: string[] } {
   const problems: string[] = [];
   const defaultsUsed: string[] = [];
-  const read = (name: string, fallback: string, show = true): string => {
+  const read = (name: string, fallback: string): string => {
     const value = env[name];
     if (value === undefined || value === '') {
-      defaultsUsed.push(show ? `${name}=${fallback}` : `${name}=<development default>`);
+      defaultsUsed.push(`${name}=${fallback}`);
+      return fallback;
+    }
+    return value;
+  };
+  /** A secret's default is reported by name only: the list is logged at start-up. */
+  const secret = (name: string, fallback: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      defaultsUsed.push(`${name} (development default)`);
       return fallback;
     }
     return value;
@@ -106,10 +118,10 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
   const envName = (['development', 'test', 'production'] as const).find((e) => e === rawEnv);
   if (!envName) problems.push(`NODE_ENV must be development, test or production, got "${rawEnv}"`);
 
-  const jwtSecret = read('JWT_SECRET', DEV_JWT_SECRET, false);
+  const jwtSecret = secret('JWT_SECRET', DEV_JWT_SECRET);
   if (jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters');
-  const rawDataKey = read('DATA_KEY', DEV_DATA_KEY, false);
-  const adminPassword = read('ADMIN_PASSWORD', DEV_ADMIN_PASSWORD);
+  const rawDataKey = secret('DATA_KEY', DEV_DATA_KEY);
+  const adminPassword = secret('ADMIN_PASSWORD', DEV_ADMIN_PASSWORD);
   if (adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
 
   const eventstoreRaw = env.EVENTSTORE_URL?.trim() || null;
@@ -133,7 +145,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     wecomApiBase: url('WECOM_API_BASE', 'https://qyapi.weixin.qq.com', ['http:', 'https:']),
     wecom: {
       corpId: read('WECOM_CORP_ID', 'ww0000000000000000'),
-      corpSecret: read('WECOM_CORP_SECRET', 'development-wecom-secret', false),
+      corpSecret: secret('WECOM_CORP_SECRET', 'development-wecom-secret'),
       agentId: int('WECOM_AGENT_ID', 1000002, 1, 2_147_483_647),
     },
     smsWebhookUrl: env.SMS_WEBHOOK_URL ? url('SMS_WEBHOOK_URL', '', ['http:', 'https:']) : '',
@@ -141,9 +153,9 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     insightSmsCodeTtlSeconds: int('INSIGHT_SMS_CODE_TTL_SECONDS', 300, 1, 3600),
     wechatComponent: {
       appId: read('WECHAT_COMPONENT_APPID', 'wx0000000000000000'),
-      secret: read('WECHAT_COMPONENT_SECRET', 'development-component-secret', false),
-      token: read('WECHAT_COMPONENT_TOKEN', DEV_WECHAT_TOKEN, false),
-      encodingAesKey: read('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY, false),
+      secret: secret('WECHAT_COMPONENT_SECRET', 'development-component-secret'),
+      token: secret('WECHAT_COMPONENT_TOKEN', DEV_WECHAT_TOKEN),
+      encodingAesKey: secret('WECHAT_COMPONENT_AES_KEY', DEV_WECHAT_AES_KEY),
     },
     logLevel: read('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -152,6 +164,8 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     rateLimitAddressFactor: int('RATE_LIMIT_ADDRESS_FACTOR', 10, 1, 10_000),
     licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
     qrLoginTtlSeconds: int('QR_LOGIN_TTL_SECONDS', 60, 1, 3600),
+    qrCodePerMinute: int('QR_CODE_PER_MINUTE', 120, 1, 100_000),
+    qrCodeOutstanding: int('QR_CODE_OUTSTANDING', 120, 1, 100_000),
     filesDir: resolve(read('FILES_DIR', 'data/files')),
     fileLimitBytes: int('FILE_LIMIT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { bizCallback, componentCallback } from '../../src/commands/wxcomponent/callbacks';
+import { bizAddressRefusal, bizCallback, componentCallback } from '../../src/commands/wxcomponent/callbacks';
 import { decidePasswordChange, decideRename, passwordChangeDecider, renameDecider } from '../../src/commands/wxcomponent/credentials';
 import { ruleClaims, ruleDecider, type RuleEvent, type RuleFields } from '../../src/commands/wxcomponent/rules';
 import { DomainError } from '../../src/commands/domain-error';
@@ -86,5 +86,25 @@ describe('token refresh schedule', () => {
     assert.ok(due <= t + 7_200_000 - LEAD_MS && due > t + 7_200_000 - LEAD_MS - SPREAD_MS);
     assert.equal(refreshDueAt('authorizer-wxabc', t + 60_000, t), t, 'already due: now');
     assert.ok(refreshDueAt('authorizer-wxabc', null, t) < t + SPREAD_MS);
+  });
+});
+
+describe('wxcomponent biz callbacks: the URL appid bound to the message', () => {
+  const known = [
+    { appid: 'wxA', userName: 'gh_a' },
+    { appid: 'wxB', userName: 'gh_b' },
+  ];
+  it('takes a message addressed to the account the URL names', () => {
+    assert.equal(bizAddressRefusal('wxA', 'gh_a', known), null);
+  });
+  it("refuses A's message posted to B's URL, and a message for an unknown account posted to a known one", () => {
+    assert.ok(bizAddressRefusal('wxB', 'gh_a', known));
+    assert.ok(bizAddressRefusal('wxA', 'gh_unknown', known));
+  });
+  it("refuses a known account's message posted to the URL of an account not yet known", () => {
+    assert.ok(bizAddressRefusal('wxC', 'gh_a', known));
+  });
+  it('takes an unknown account at the URL\'s word until its authorization is recorded', () => {
+    assert.equal(bizAddressRefusal('wxC', 'gh_c', known), null);
   });
 });

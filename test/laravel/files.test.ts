@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
 import { startTestService, type TestService } from '../support/service';
+import { flatPng, gifBomb, shortGif } from '../support/images';
 import { signInAsAdmin, type LaravelSession } from './support';
 
 const LIMIT = 200_000;
@@ -92,6 +93,61 @@ describe('Laravel /api files: upload, download, thumbnails', function () {
       assert.equal(thumb.mime, mime);
       assert.deepEqual([thumb.width, thumb.height], [400, height]);
     }
+  });
+
+  /** Asks /healthz one request after another until `work` settles: when each was sent and answered. */
+  async function healthzDuring<T>(work: Promise<T>): Promise<{ result: T; started: number; ended: number; waits: Array<{ sent: number; answered: number }> }> {
+    const started = performance.now();
+    let ended = 0;
+    const result = work.finally(() => (ended = performance.now()));
+    const waits: Array<{ sent: number; answered: number }> = [];
+    while (ended === 0) {
+      const sent = performance.now();
+      const res = await fetch(`${svc.url}/healthz`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200);
+      waits.push({ sent, answered: performance.now() });
+    }
+    return { result: await result, started, ended, waits };
+  }
+
+  it('given a large image, thumbnailing it runs beside other requests: /healthz keeps answering while the upload runs', async () => {
+    const large = flatPng(3000, 2000);
+    const { result, started, ended, waits } = await healthzDuring(upload({ file: { bytes: large, name: 'large.png', type: 'image/png' } }));
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    const answeredDuring = waits.filter((w) => w.answered < ended);
+    assert.ok(answeredDuring.length >= 3, `${answeredDuring.length} /healthz answers while the upload ran`);
+    // Decoding on the event loop would hold one /healthz for most of the upload.
+    const longest = Math.max(...waits.map((w) => w.answered - w.sent));
+    assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
+    const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
+    assert.deepEqual([event.data.thumbnail?.width, event.data.thumbnail?.height], [400, 267], 'the large image still gets its thumbnail');
+  });
+
+  it('given a GIF under the cap whose decoding is all synchronous (2000×2000), /healthz is never held while it is thumbnailed', async () => {
+    const gif = shortGif([2000, 2000], [2000, 2000]);
+    const { result, started, ended, waits } = await healthzDuring(upload({ file: { bytes: gif, name: 'slow.gif', type: 'image/gif' } }));
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    // On the event loop, decoding and resizing would hold one /healthz for nearly the whole upload.
+    const longest = Math.max(...waits.map((w) => w.answered - w.sent));
+    assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
+    assert.ok(waits.filter((w) => w.answered < ended).length >= 3);
+    const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
+    assert.deepEqual([event.data.thumbnail?.width, event.data.thumbnail?.height], [400, 400]);
+  });
+
+  it('given the 35-byte GIF whose one frame is 20000×20000, the upload is stored without a thumbnail and /healthz answers meanwhile', async () => {
+    const bomb = gifBomb();
+    const { result, waits, started, ended } = await healthzDuring(upload({ file: { bytes: bomb, name: 'bomb.gif', type: 'image/gif' } }));
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    assert.equal(result.body.data.size, 35);
+    assert.ok(waits.some((w) => w.answered < ended), 'no /healthz answered while the upload ran');
+    const longest = Math.max(...waits.map((w) => w.answered - w.sent));
+    assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
+    const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
+    assert.equal(event.data.thumbnail, null);
+    assert.equal((await svc.request('GET', `/api/file?id=${result.body.data.id}&thumb=1`, { headers: user.headers })).status, 422);
+    assert.deepEqual((await download(`/api/file/${result.body.data.id}`)).bytes, bomb);
   });
 
   it('keeps one copy of identical content uploaded twice, under two ids', async () => {

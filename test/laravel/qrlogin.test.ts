@@ -143,6 +143,23 @@ describe('Laravel /api QR-code scan login', function () {
     await svc.deps.redis.del(`qrlogin:${hashOf(nonce)}`);
     assertNotYet(await qr.poll(nonce), '请确认登录');
   });
+
+  // Last: it spends this address's allowance for the minute.
+  it('given one address asking for 130 codes at once, at most 120 a minute get one, the rest are 429 with Retry-After and write no event or job', async () => {
+    const requested = async () => Number((await svc.db.knex('events').where({ type: 'QrLoginRequested' }).count<{ count: string }[]>('* as count'))[0]!.count);
+    const expiries = () => svc.deps.queues.get(QR_EXPIRY_QUEUE).getDelayedCount();
+    const before = { events: await requested(), jobs: await expiries() };
+    const answers = await Promise.all(Array.from({ length: 130 }, () => svc.request('GET', '/api/qrcode')));
+    const allowed = answers.filter((r) => r.status === 200).length;
+    const refused = answers.filter((r) => r.status === 429);
+    assert.ok(allowed <= 120 && refused.length >= 10, `${allowed} codes given`);
+    assert.equal(allowed + refused.length, 130);
+    assert.equal(refused[0]!.body.status, 'error');
+    const retryAfter = Number(refused[0]!.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+    assert.equal((await requested()) - before.events, allowed);
+    assert.equal((await expiries()) - before.jobs, allowed);
+  });
 });
 
 describe('Laravel /api QR-code scan login: expiry', function () {
@@ -196,15 +213,44 @@ describe('Laravel /api QR-code scan login: expiry', function () {
     assertNotYet(await qr.poll(nonce), EXPIRED);
   });
 
-  // Last: it spends this address's allowance for the minute.
-  it('given one address asking for codes too fast, then the calls past 120 a minute are 429 with Retry-After and write nothing', async () => {
-    const requested = async () => Number((await svc.db.knex('events').where({ type: 'QrLoginRequested' }).count<{ count: string }[]>('* as count'))[0]!.count);
+});
+
+describe('Laravel /api/qrcode limits per client address', function () {
+  this.timeout(60_000);
+  let svc: TestService;
+  const requested = async () => Number((await svc.db.knex('events').where({ type: 'QrLoginRequested' }).count<{ count: string }[]>('* as count'))[0]!.count);
+  const from = (address: string, n: number) =>
+    Promise.all(Array.from({ length: n }, () => svc.request('GET', '/api/qrcode', { headers: { 'x-forwarded-for': address } })));
+  const statuses = (answers: Array<{ status: number }>) => answers.map((a) => a.status).sort();
+
+  before(async () => {
+    svc = await startTestService('laravel_qrcode_limits', { TRUST_PROXY: 'true', QR_CODE_PER_MINUTE: '5', QR_CODE_OUTSTANDING: '3', QR_LOGIN_TTL_SECONDS: '2' });
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  it('given 3 codes alive for an address, 10 parallel calls get exactly 3; a refused call writes nothing; other addresses are unaffected', async () => {
     const before = await requested();
-    const answers = await Promise.all(Array.from({ length: 130 }, () => svc.request('GET', '/api/qrcode')));
-    const refused = answers.filter((r) => r.status === 429);
-    assert.ok(refused.length >= 10, `${refused.length} of 130 refused`);
-    assert.equal(refused[0]!.body.status, 'error');
-    assert.equal(refused[0]!.headers.get('retry-after'), '60');
-    assert.equal((await requested()) - before, answers.filter((r) => r.status === 200).length);
+    const [a, b] = await Promise.all([from('203.0.113.7', 10), from('198.51.100.9', 10)]);
+    assert.deepEqual(statuses(a), [...Array(3).fill(200), ...Array(7).fill(429)]);
+    assert.deepEqual(statuses(b), [...Array(3).fill(200), ...Array(7).fill(429)]);
+    const refused = a.find((r) => r.status === 429)!;
+    assert.deepEqual(refused.body, { status: 'error', message: '获取二维码过于频繁，请稍后再试', data: null, errors: null, code: 0 });
+    assert.ok(['1', '2'].includes(refused.headers.get('retry-after')!), `Retry-After ${refused.headers.get('retry-after')}: until the oldest code expires`);
+    assert.equal((await requested()) - before, 6);
+  });
+
+  it('counts an IPv6 client by its /64: hosts of one subscriber share the bound', async () => {
+    const answers = (await Promise.all([from('2001:db8:1:2::1', 4), from('2001:db8:1:2:ffff:0:0:9', 4), from('2001:db8:1:3::1', 1)])).flat();
+    assert.deepEqual(statuses(answers), [...Array(4).fill(200), ...Array(5).fill(429)]);
+  });
+
+  it('once its codes expire an address gets more, up to 5 a minute, then Retry-After points to the end of the minute', async () => {
+    await new Promise((r) => setTimeout(r, 2_100));
+    assert.deepEqual(statuses(await from('203.0.113.7', 3)), [200, 200, 429]);
+    const refused = (await from('203.0.113.7', 1))[0]!;
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) > 2, `Retry-After ${refused.headers.get('retry-after')}`);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
 
 const root = path.resolve(__dirname, '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -48,6 +49,17 @@ describe('starting the service when something it needs is missing', function () 
     assert.match(r.stderr, /WECHAT_COMPONENT_TOKEN is the development default/);
     assert.match(r.stderr, /WECHAT_COMPONENT_AES_KEY is the development default/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'stack trace printed');
+  });
+
+  it('given development secrets, the start-up log says a default is in use by name and never prints a value', async () => {
+    const names = ['ADMIN_PASSWORD', 'JWT_SECRET', 'DATA_KEY', 'WECOM_CORP_SECRET', 'WECHAT_COMPONENT_SECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_AES_KEY'];
+    const r = await runMain(['all'], { LOG_LEVEL: 'info', NODE_ENV: 'development', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/authledger', ...Object.fromEntries(names.map((n) => [n, ''])) });
+    assert.equal(r.code, 1);
+    const { config } = loadConfig({});
+    const values = [config.adminPassword, config.jwtSecret, config.wecom.corpSecret, config.wechatComponent.secret, config.wechatComponent.token, config.wechatComponent.encodingAesKey, 'development-data-key'];
+    const output = r.stdout + r.stderr;
+    for (const name of names) assert.ok(output.includes(`${name} (development default)`), `${name} not reported: ${output}`);
+    for (const value of values) assert.ok(!output.includes(value), `a secret was printed: ${value}`);
   });
 
   it('names the roles when given an unknown one', async () => {

@@ -197,6 +197,33 @@ describe('wxcomponent callbacks, end to end (encrypted as WeChat sends them)', f
     }
   });
 
+  it('binds the URL to the message: a push for one account posted to another\'s URL is refused and records nothing', async () => {
+    const other = 'wx4000000000000002';
+    const t = now() - 3;
+    await h.push('/wxcallback/component', encryptedPush({ AppId: COMPONENT.appId, CreateTime: t, InfoType: 'authorized', AuthorizerAppid: other, AuthorizationCode: `queryauthcode@${other}@1` }));
+    await eventually(async () => (await records('/admin/authorizer-list')).records.some((r) => r.appid === other));
+    const forA = (msgId: string, to = 'gh_68a928e5d67e') => encryptedPush({ ToUserName: to, FromUserName: 'oKRJjxBf2p', CreateTime: now(), MsgType: 'text', Content: 'for A', MsgId: msgId });
+    const before = await h.eventCount();
+    for (const [path, push] of [
+      [`/wxcallback/biz/${other}`, forA('41000000000000001')],
+      [`/wxcomponent/wxcallback/biz/${other}`, forA('41000000000000002')],
+      [`/wxcallback/biz/${AUTHORIZER}`, forA('41000000000000003', 'gh_000000000002')],
+      [`/wxcallback/biz/${AUTHORIZER}`, forA('41000000000000004', 'gh_nobodyknows')],
+    ] as const) {
+      const res = await h.push(path, push);
+      assert.equal(res.status, 200);
+      assert.notEqual(res.text, 'success', path);
+      assert.notEqual(res.body.code, 0);
+    }
+    assert.equal(await h.eventCount(), before, 'a refused push records nothing');
+    const rightful = forA('41000000000000005');
+    assert.equal((await h.push(`/wxcallback/biz/${AUTHORIZER}`, rightful)).text, 'success');
+    const stored = await h.svc.db.knex('events').where({ type: 'WxBizCallbackReceived' }).whereRaw("data->>'msgId' = '41000000000000005'");
+    assert.deepEqual(stored.map((e) => e.data.appid), [AUTHORIZER]);
+    const forB = encryptedPush({ ToUserName: 'gh_000000000002', FromUserName: 'oB', CreateTime: now(), MsgType: 'event', Event: 'subscribe' });
+    assert.equal((await h.push(`/wxcallback/biz/${other}`, forB)).text, 'success');
+  });
+
   describe('refusals record nothing', () => {
     const key = callbackKey(COMPONENT.encodingAesKey);
     const sign = (encrypt: string, timestamp = String(now()), nonce = '42') =>

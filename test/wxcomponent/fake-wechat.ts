@@ -130,7 +130,8 @@ export async function startFakeWechat(componentAppId: string): Promise<FakeWecha
             head_img: 'http://wx.qlogo.cn/x/0',
             service_type_info: { id: 2 },
             verify_type_info: { id: -1 },
-            user_name: 'gh_68a928e5d67e',
+            // Each account its own original id; the seed's account keeps the seed's.
+            user_name: body.authorizer_appid === 'wx5fe6bb43205e9e70' ? 'gh_68a928e5d67e' : `gh_${String(body.authorizer_appid).slice(-12)}`,
             principal_name: '个人',
             qrcode_url: 'http://mmbiz.qpic.cn/q/0',
             register_type: 0,

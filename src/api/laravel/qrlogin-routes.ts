@@ -1,6 +1,6 @@
 import { answerQrLogin, pollQrLogin, requestQrLogin } from '../../commands/qrlogin/handler';
 import { DomainError, isDomainError } from '../../commands/domain-error';
-import { takeCall } from '../../gateway/rate-limit';
+import { takeQrIssue } from '../../commands/qrlogin/issue-limit';
 import type { Dependencies } from '../../runtime/dependencies';
 import { laravelEnvelope } from '../envelopes/laravel';
 import { requestMetadata } from '../request-metadata';
@@ -21,7 +21,6 @@ const TAKEN = '该二维码已被其他账号确认';
 const NO_NONCE = '未提供nonce';
 
 const NONCE = /^[A-Za-z0-9]{32}$/;
-const QRCODE_LIMITS = { gapSeconds: null, cycleSeconds: 60, max: 120 };
 const nonceSchema: JsonSchema = { type: ['string', 'number', 'null'], maxLength: 128, description: 'From GET /api/qrcode', example: 'HVaCH2KVNQrgvY5AxegKIcMPknCf6Qcs' };
 
 const notYet = laravelRefusal;
@@ -50,12 +49,17 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
           },
         },
       },
-      429: { description: 'More than 120 codes a minute from one address (Retry-After says when to ask again)' },
+      429: {
+        description:
+          `More than ${deps.config.qrCodePerMinute} codes a minute, or ${deps.config.qrCodeOutstanding} codes still alive, for one address (IPv6: one /64); ` +
+          'Retry-After says when a code can be had again. Nothing is recorded.',
+      },
     },
     async handler(ctx) {
       // Public and each call writes an event and a job: bounded per address (an office behind one NAT still fits).
-      const verdict = await takeCall(deps.redis, `laravel:qrcode:${ctx.state.clientIp ?? 'unknown'}`, QRCODE_LIMITS);
-      if (verdict !== 'allowed') throw new DomainError('rate_limited', '获取二维码过于频繁，请稍后再试', { retryAfterSeconds: QRCODE_LIMITS.cycleSeconds });
+      const { qrCodePerMinute: perMinute, qrCodeOutstanding: outstanding, qrLoginTtlSeconds: ttlSeconds } = deps.config;
+      const verdict = await takeQrIssue(deps.redis, ctx.state.clientIp, { perMinute, outstanding, ttlSeconds });
+      if (!verdict.allowed) throw new DomainError('rate_limited', '获取二维码过于频繁，请稍后再试', { retryAfterSeconds: verdict.retryAfterSeconds });
       const { nonce, expiresInSeconds } = await requestQrLogin(deps, requestMetadata(ctx, { kind: 'anonymous' }));
       laravelEnvelope.ok(ctx, { expires: expiresInSeconds, nonce, url: `${ctx.host ? `${ctx.protocol}://${ctx.host}` : ''}/mobile.html#/qrlogin?nonce=${encodeURIComponent(nonce)}` }, { message: '获取成功' });
     },

@@ -15,13 +15,13 @@ import { weappRoutes } from './weapp-routes';
 /**
  * WeChat third-party platform admin. The seed's paths (`/auth`, `/admin/*`) and the original's
  * (`/wxcomponent/auth`, `/wxcomponent/admin/*`, `/wxcomponent/authpage/*`) are the same routes
- * mounted twice; WeChat pushes to `/wxcallback/*`.
+ * mounted twice (so `/authpage/*` answers at the root as documented, too); WeChat pushes to `/wxcallback/*`.
  */
 export function wxcomponentSurface(deps: Dependencies): Surface {
   return {
     name: 'wxcomponent',
     prefix: ['', '/wxcomponent'],
-    owns: ['/auth', '/admin', '/wxcomponent', '/wxcallback'],
+    owns: ['/auth', '/admin', '/authpage', '/wxcomponent', '/wxcallback'],
     description: 'WeChat third-party platform admin: {code, errorMsg, data}, always HTTP 200; Authorization: Bearer <jwt>.',
     envelope: wxcomponentEnvelope,
     securitySchemes: { wxJwt: wxBearerScheme(deps.config.jwtSecret) },

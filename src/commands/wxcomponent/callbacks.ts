@@ -88,3 +88,22 @@ export function bizCallback(appid: string, doc: XmlObject, receivedAt: Date): Re
     claim: { scope: 'wx-biz-callback', value: key },
   };
 }
+
+export interface KnownAuthorizer {
+  appid: string;
+  userName: string;
+}
+
+/**
+ * Why a message posted to `/wxcallback/biz/<appid>` cannot be that account's, or null. Every
+ * authorizer's message is encrypted with the platform's key, so the URL is all that names the
+ * account: the message's ToUserName (the account's original id, gh_…) must be the one recorded
+ * for that appid, and must not be another account's. An account not yet known either way (before
+ * its authorization is recorded) is taken at the URL's word.
+ */
+export function bizAddressRefusal(appid: string, toUserName: string, known: readonly KnownAuthorizer[]): string | null {
+  const named = known.find((a) => a.appid === appid);
+  if (named && named.userName !== toUserName) return 'the message is addressed to another account';
+  if (known.some((a) => a.appid !== appid && a.userName === toUserName)) return 'the message is addressed to another account';
+  return null;
+}

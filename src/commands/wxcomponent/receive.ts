@@ -9,7 +9,7 @@ import { seal, unseal } from '../../secrets/sealed-box';
 import { CallbackCryptoError, callbackKey, callbackSignature, decryptCallback, sameSignature } from '../../wechat/crypto';
 import { parseFlatXml, textField, XmlRefused, type XmlObject } from '../../wechat/xml';
 import { DomainError } from '../domain-error';
-import { bizCallback, componentCallback, type RecordedCallback } from './callbacks';
+import { bizAddressRefusal, bizCallback, componentCallback, type KnownAuthorizer, type RecordedCallback } from './callbacks';
 import { authorizerStream, callbackStream, type WxComponentEvent } from './events';
 import { forwardCallback } from './forwarding';
 import { recordOnce } from './recorded-pushes';
@@ -119,11 +119,21 @@ export async function receiveComponentCallback(deps: ReceiveDeps, query: Callbac
 export async function receiveBizCallback(deps: ReceiveDeps, appid: string, query: CallbackQuery, body: string, metadata: EventMetadata): Promise<ReceivedCallback> {
   const doc = openCallback(deps.config, query, body);
   const recorded = bizCallback(appid, doc, new Date(metadata.time));
+  if (recorded.event.type === 'WxBizCallbackReceived') {
+    const why = bizAddressRefusal(appid, recorded.event.data.toUserName, await authorizersNamed(deps.knex, appid, recorded.event.data.toUserName));
+    if (why) throw refused(why);
+  }
   const { duplicate, eventId, streamId } = await record(deps, recorded, metadata);
   if (duplicate || recorded.event.type !== 'WxBizCallbackReceived') return { duplicate, event: recorded.event, eventId, doc, reply: null };
   const { msgType, event } = recorded.event.data;
   const reply = await forwardCallback(deps, { callbackEventId: eventId, streamId, doc, match: { msgType, event }, receivedAt: Date.parse(metadata.time) }, metadata);
   return { duplicate, event: recorded.event, eventId, doc, reply };
+}
+
+/** The authorizers (current or former) with this appid or this original id, from the read model. */
+async function authorizersNamed(knex: Knex, appid: string, userName: string): Promise<KnownAuthorizer[]> {
+  const rows = await knex('wx_authorizers').where('appid', appid).orWhere('user_name', userName).select<Array<{ appid: string; user_name: string }>>('appid', 'user_name');
+  return rows.map((r) => ({ appid: r.appid, userName: r.user_name }));
 }
 
 /** What a component event sets in motion; slow WeChat calls go to a job so the answer stays fast. */
