@@ -92,6 +92,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     });
 
     // Bring the live tables to the same point, so the comparison means "replay equals incremental".
+    logger.info({ ...fields, eventsReplayed: replay.events }, 'rebuild: bringing the live tables to where the replay stopped');
     const liveTables = physicalTables(projection, 'live');
     const caughtUp = await drain({
       read: (after, maxCount) => readProjectionEvents(store, projection, after, maxCount),
