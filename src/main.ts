@@ -15,7 +15,8 @@ type RoleName = (typeof ROLES)[number];
 
 const USAGE = `usage: tsx src/main.ts <${ROLES.join('|')}> [projection names for rebuild]`;
 
-async function main(argv: string[]): Promise<number> {
+/** The service's roles (and, for the npm scripts, migrate and rebuild); the CLI's `start` calls it too. */
+export async function main(argv: string[]): Promise<number> {
   const role = argv[0] as RoleName | undefined;
   if (!role || !ROLES.includes(role)) {
     console.error(USAGE);
@@ -91,11 +92,13 @@ async function rebuild(names: string[], deps: Dependencies, logger: Logger): Pro
   return reports.every((r) => r.equal !== false) ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof StartupError) console.error(err.message);
-    else console.error('authledger failed to start:', err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof StartupError) console.error(err.message);
+      else console.error('authledger failed to start:', err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from '../config';
 
 export type { Logger } from 'pino';
@@ -73,8 +74,28 @@ function redactRecord(value: Record<string, unknown>): Record<string, unknown> {
   return redacted !== null && typeof redacted === 'object' ? (redacted as Record<string, unknown>) : {};
 }
 
-/** The process logger: JSON lines at `config.logLevel`, secrets redacted from every logged object. */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+/** Readable lines for a person at a terminal; JSON lines for production and for anything that is not a terminal (files, pipes, collectors). */
+export function wantsPrettyLogs(env: string | undefined, isTTY: boolean | undefined): boolean {
+  return isTTY === true && env !== 'production';
+}
+
+/** pino-pretty writing to `destination`; it formats what pino serialized, so redaction has already happened. */
+export function prettyStream(destination: number | NodeJS.WritableStream, colorize: boolean): DestinationStream {
+  return pretty({ destination, colorize, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+}
+
+/** Where the logs of a process go: file descriptor 1 (the service) or 2 (the CLI, whose stdout carries data). */
+export function logDestination(env: string | undefined, fd: 1 | 2 = 1): DestinationStream | undefined {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (wantsPrettyLogs(env, stream.isTTY)) return prettyStream(fd, true);
+  return fd === 1 ? undefined : pino.destination({ fd, sync: true });
+}
+
+/**
+ * The process logger at `config.logLevel`, secrets redacted from every logged object: JSON lines,
+ * or pino-pretty when the output is a terminal outside production.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'env'>>, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'authledger', pid: process.pid, hostname: hostname() },
@@ -89,7 +110,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       err: (err: unknown) => (err instanceof Error ? redactSecrets({ ...pino.stdSerializers.err(err) }) : redactSecrets(err)),
     },
   };
-  return withRedactedChildBindings(destination ? pino(options, destination) : pino(options));
+  const output = destination ?? logDestination(config.env);
+  return withRedactedChildBindings(output ? pino(options, output) : pino(options));
 }
 
 /**

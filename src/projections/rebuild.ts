@@ -25,6 +25,8 @@ export interface RebuildOptions {
   logger?: ProjectionLogger;
   /** Settings for the lock connection. Default: those of `knex`. */
   lockConnection?: pg.ClientConfig;
+  /** Called after each replayed batch with the number of events replayed so far (for a progress bar). */
+  onProgress?: (eventsReplayed: number) => void;
 }
 
 export interface TableComparison {
@@ -77,14 +79,20 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     });
 
     const shadow = physicalTables(projection, 'shadow');
+    let replayed = 0;
     const replay = await drain({
       read: (after, maxCount) => readProjectionEvents(store, projection, after, maxCount),
-      commit: (events) => knex.transaction((trx) => projection.apply(trx, events, shadow)),
+      commit: async (events) => {
+        await knex.transaction((trx) => projection.apply(trx, events, shadow));
+        replayed += events.length;
+        options.onProgress?.(replayed);
+      },
       from: LOG_START,
       batchSize,
     });
 
     // Bring the live tables to the same point, so the comparison means "replay equals incremental".
+    logger.info({ ...fields, eventsReplayed: replay.events }, 'rebuild: bringing the live tables to where the replay stopped');
     const liveTables = physicalTables(projection, 'live');
     const caughtUp = await drain({
       read: (after, maxCount) => readProjectionEvents(store, projection, after, maxCount),
@@ -176,6 +184,8 @@ export interface RebuildCommandOptions {
   batchSize?: number;
   lockTimeoutMs?: number;
   swap?: boolean;
+  /** Called before each projection's replay; what it returns hears that replay's progress. */
+  onStart?: (projection: Projection) => ((eventsReplayed: number) => void) | undefined;
 }
 
 /** `npm run rebuild -- <name> [<name> …]`: rebuilds each named projection in turn and returns their reports. */
@@ -197,6 +207,7 @@ export async function runRebuildCommand(options: RebuildCommandOptions): Promise
       batchSize: options.batchSize,
       lockTimeoutMs: options.lockTimeoutMs,
       swap: options.swap,
+      onProgress: options.onStart?.(projection),
     });
     options.print?.(formatRebuildReport(report));
     reports.push(report);
