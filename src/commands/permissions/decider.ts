@@ -153,7 +153,7 @@ export function decidePermissions(command: PermissionCommand, state: Permissions
       const roleIds = [...new Set(command.roleIds)];
       const unknown = roleIds.find((r) => !Object.hasOwn(state.roles, r));
       if (unknown) return reject(invalid(`role ${unknown} is not a role of this application`));
-      const before = state.members[command.userId] ?? [];
+      const before = own(state.members, command.userId) ?? [];
       const removed = before.filter((r) => !roleIds.includes(r));
       if (removed.length === 0 && roleIds.length === before.length) return accept();
       return accept({ type: 'UserRolesSet', data: { ...base, userId: command.userId, roleIds, removed } });
@@ -167,9 +167,9 @@ function navigatorProblem(state: PermissionsState, id: string, fields: Navigator
   if (fields.type === 2) {
     if (fields.parentId === null) return invalid('a module (type 2) needs the parentId of its group');
     if (fields.parentId === id) return invalid('a navigator cannot be its own parent');
-    if (state.navigators[fields.parentId]?.type !== 1) return invalid(`parentId ${fields.parentId} is not a group of this application`);
+    if (own(state.navigators, fields.parentId)?.type !== 1) return invalid(`parentId ${fields.parentId} is not a group of this application`);
   }
-  const current = state.navigators[id];
+  const current = own(state.navigators, id);
   if (current && current.type !== fields.type) {
     if (current.type === 1 && Object.values(state.navigators).some((n) => n.parentId === id)) {
       return new DomainError('conflict', 'the group still has modules; it cannot become a module');
