@@ -81,13 +81,15 @@ export async function startFuzzHarness(): Promise<FuzzHarness> {
       const res = await fetch(`${svc.url}${request.path}`, { method: request.method, headers, body: request.body ?? null });
       const text = await res.text();
       let json: Record<string, unknown> | undefined;
+      let isJson = false;
       try {
         const parsed: unknown = JSON.parse(text);
+        isJson = true;
         json = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
       } catch {
         json = undefined;
       }
-      const answer: Answer = { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+      const answer: Answer = { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json, isJson };
       let events: string[] = [];
       if (refusedAsInput(op.surface, answer)) {
         const rows = await svc.db.knex('events').whereRaw("metadata->>'correlationId' = ?", [requestId]).select('type');

@@ -5,7 +5,10 @@ export interface Answer {
   status: number;
   contentType: string;
   text: string;
+  /** The body as an object, when it is one. */
   json: Record<string, unknown> | undefined;
+  /** Whether the body is JSON at all (`/v1` lists answer a bare array). */
+  isJson: boolean;
 }
 
 const sortedKeys = (json: Record<string, unknown>) => Object.keys(json).sort().join(',');
@@ -17,6 +20,7 @@ const sortedKeys = (json: Record<string, unknown>) => Object.keys(json).sort().j
 export function defectOf(op: Operation, answer: Answer): string | null {
   if (answer.status >= 500 && !(answer.status === 503 && op.statuses.has('503'))) return `HTTP ${answer.status}`;
   const json = answer.json;
+  if (!json && answer.isJson && op.surface === 'v1' && answer.status < 400) return null;
   if (!json) return op.answersNonJson || answer.status === 204 || answer.status === 304 ? null : 'answer is not JSON';
   if (/\n\s+at |node_modules/.test(answer.text)) return 'stack trace in the answer';
   switch (op.surface) {
