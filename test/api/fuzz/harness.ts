@@ -26,6 +26,7 @@ export interface FuzzHarness {
 }
 
 const RISKY = /logout|signout|password|passwd|pwd|username|account|token|secret/i;
+const ENDS_SESSION = /logout|signout|username|userpwd|password/i;
 const isRisky = (op: Operation) => op.method === 'DELETE' || RISKY.test(op.template) || RISKY.test(Object.keys((op.body?.schema.properties ?? {}) as object).join(' '));
 
 export async function startFuzzHarness(): Promise<FuzzHarness> {
@@ -67,7 +68,8 @@ export async function startFuzzHarness(): Promise<FuzzHarness> {
   return {
     svc,
     operations: operations.filter((op) => !isRisky(op)),
-    risky: operations.filter(isRisky),
+    // Within them, those that end the signed-in session or rename its account go last of all.
+    risky: operations.filter(isRisky).sort((a, b) => Number(ENDS_SESSION.test(a.template)) - Number(ENDS_SESSION.test(b.template))),
     lastPosition: async (): Promise<string> => String((await svc.db.knex('events').max('global_position as p').first())?.p ?? 0),
     async fuzzEventsSince(position) {
       const rows = await svc.db.knex('events').where('global_position', '>', position).whereRaw("metadata->>'correlationId' like 'fuzz-%'").select('type');
