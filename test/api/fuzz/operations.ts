@@ -140,7 +140,8 @@ export function locationsOf(op: Operation): Location[] {
       locations.push({ part: 'body', path, schema });
       if (depth > 3) return;
       const properties = (schema.properties ?? {}) as Record<string, Schema>;
-      for (const [name, s] of Object.entries(properties)) walk(s, [...path, name], depth + 1);
+      // A file part carries bytes, not text: the fuzz's text never goes into it.
+      for (const [name, s] of Object.entries(properties)) if (s.format !== 'binary') walk(s, [...path, name], depth + 1);
       if (schema.items && typeof schema.items === 'object') walk(schema.items as Schema, [...path, '0'], depth + 1);
     };
     walk(op.body.schema, [], 0);

@@ -77,3 +77,18 @@ export function refusedCredential(surface: SurfaceName, answer: Answer): boolean
       return answer.status === 401;
   }
 }
+
+/** Whether the answer is a rate limit (Insight's live interface configs apply one before the request is read). */
+export function rateLimited(surface: SurfaceName, answer: Answer): boolean {
+  const json = answer.json ?? {};
+  switch (surface) {
+    case 'insight':
+      return json.success === false && json.code === 490;
+    case 'wxcomponent':
+      return json.code === 1011;
+    case 'bitanswer':
+      return json.status === 429;
+    default:
+      return answer.status === 429;
+  }
+}
