@@ -152,7 +152,8 @@ function issuesFrom(raw: unknown): ValidationIssue[] | undefined {
 
 /** Field → messages, the shape Laravel clients and form UIs expect. A whole-part issue is keyed by the part. */
 export function issuesByField(issues: readonly ValidationIssue[]): Record<string, string[]> {
-  const byField: Record<string, string[]> = {};
+  // Null prototype: a refused field named `__proto__` or `constructor` is a key like any other.
+  const byField: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const issue of issues) {
     const field = issue.path || issue.in;
     (byField[field] ??= []).push(issue.message);

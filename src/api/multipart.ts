@@ -69,7 +69,8 @@ export function parseMultipart(contentType: string, body: Buffer): MultipartForm
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   if (!/^multipart\/form-data/i.test(contentType) || !boundary) throw new DomainError('unsupported_media_type', 'upload as multipart/form-data');
   const delimiter = Buffer.from(`--${(boundary[1] ?? boundary[2])!.trim()}`);
-  const form: MultipartForm = { fields: {}, files: {} };
+  // Null prototypes: a part named `__proto__` or `constructor` is a field like any other.
+  const form: MultipartForm = { fields: Object.create(null) as MultipartForm['fields'], files: Object.create(null) as MultipartForm['files'] };
   let start = body.indexOf(delimiter);
   while (start >= 0) {
     const next = body.indexOf(delimiter, start + delimiter.length);

@@ -33,11 +33,13 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
       }
       securitySchemes[key] = scheme.openapi;
     }
-    const mounts = mountedRoutes(surface);
-    mounts.forEach((mounted, index) => {
+    // A route's first mount carries its operationId; further mounts are aliases of it.
+    const described = new Set<unknown>();
+    for (const mounted of mountedRoutes(surface)) {
       const path = toOpenApiPath(mounted.template);
       const method = mounted.route.definition.method;
-      const operation = describeOperation(surface, mounted, index >= surface.routes.length);
+      const operation = describeOperation(surface, mounted, described.has(mounted.route));
+      described.add(mounted.route);
       const id = String(operation.operationId);
       if (operationIds.has(id)) throw new Error(`duplicate operationId "${id}"`);
       operationIds.add(id);
@@ -45,7 +47,7 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
       const item = (paths[path] ??= {});
       if (item[method]) throw new Error(`${method.toUpperCase()} ${path} is defined twice`);
       item[method] = operation;
-    });
+    }
   }
 
   const document: JsonObject = {

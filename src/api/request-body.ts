@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { DomainError } from '../commands/domain-error';
+import { FailureSignal } from './failure';
 import { parseMultipart, readBytes, type MultipartForm } from './multipart';
 import type { RouteDefinition } from './route';
 
@@ -34,11 +35,13 @@ export function createBodyReader(limitBytes: number): BodyReader {
     if (request?.body) {
       if (!hasBody(ctx)) return;
       if (!ctx.is('application/json', '+json')) throw new DomainError('unsupported_media_type', 'request body must be application/json');
-      await json(ctx, proceed);
+      await decoding(ctx, () => json(ctx, proceed));
       return;
     }
     if (request?.multipart) {
       if (!ctx.is('multipart/form-data')) throw new DomainError('unsupported_media_type', 'request body must be multipart/form-data');
+      // Uploads are read as bytes, never inflated: a compressed form would be parsed as garbage.
+      if (contentEncoding(ctx) !== 'identity') throw new DomainError('unsupported_media_type', 'an upload must not carry a Content-Encoding');
       const form = parseMultipart(ctx.get('content-type'), await readBytes(ctx.req, request.multipart.limitBytes));
       const missing = Object.entries(request.multipart.files).filter(([name, file]) => file.required && !form.files[name]);
       if (missing.length > 0) {
@@ -57,9 +60,30 @@ export function createBodyReader(limitBytes: number): BodyReader {
       if (!ctx.is(...request.raw.mediaTypes)) {
         throw new DomainError('unsupported_media_type', `request body must be ${request.raw.mediaTypes.join(' or ')}`);
       }
-      await text(ctx, proceed);
+      await decoding(ctx, () => text(ctx, proceed));
     }
   };
+}
+
+function contentEncoding(ctx: Context): string {
+  return (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
+}
+
+/**
+ * A body that is not what its Content-Encoding says (gzip that is not gzip) fails inside zlib with
+ * no HTTP status: the client's mistake, answered 400 in the envelope and not logged as a crash.
+ * An encoding nobody speaks is refused by the parser itself with 415.
+ */
+async function decoding(ctx: Context, parse: () => Promise<unknown>): Promise<void> {
+  try {
+    await parse();
+  } catch (err) {
+    const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    if (status === undefined && contentEncoding(ctx) !== 'identity') {
+      throw new FailureSignal({ code: 'malformed_request', message: 'request body does not match its Content-Encoding' });
+    }
+    throw err;
+  }
 }
 
 function hasBody(ctx: Context): boolean {

@@ -3,6 +3,8 @@ import addFormats from 'ajv-formats';
 import { DomainError } from '../commands/domain-error';
 import type { ValidationIssue } from './failure';
 import type { JsonSchema, RouteRequestDefinition } from './route';
+import { addStorageFormats, withSafeIntegers } from './schema-limits';
+import { unstorableTextIssues } from './storable-text';
 
 const baseOptions: Options = {
   allErrors: true,
@@ -20,6 +22,7 @@ const baseOptions: Options = {
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...baseOptions, ...options });
   addFormats(ajv);
+  addStorageFormats(ajv);
   // OpenAPI's annotation keyword; harmless to validation.
   ajv.addKeyword({ keyword: 'example', schemaType: ['string', 'number', 'boolean', 'object', 'array', 'null'] });
   return ajv;
@@ -40,7 +43,7 @@ export function compileRequestValidators(request: RouteRequestDefinition, where:
   const compile = (ajv: Ajv, part: string, schema: JsonSchema | undefined): ValidateFunction | undefined => {
     if (!schema) return undefined;
     try {
-      return ajv.compile(schema);
+      return ajv.compile(withSafeIntegers(schema));
     } catch (err) {
       throw new Error(`route ${where}: ${part} schema does not compile: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -60,6 +63,9 @@ export interface RequestParts {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
+  /** A raw route's body text, and an upload's file names: no schema judges them, but they are stored. */
+  raw?: string;
+  files?: Readonly<Record<string, { fileName: string; contentType: string }>>;
 }
 
 /**
@@ -67,16 +73,27 @@ export interface RequestParts {
  * mistakes in one answer. Throws DomainError('validation_failed') with `details.errors`.
  */
 export function validateRequestParts(validators: RequestValidators, parts: RequestParts): void {
-  const issues: ValidationIssue[] = [];
+  const issues: ValidationIssue[] = [
+    ...unstorableTextIssues('params', parts.params),
+    ...unstorableTextIssues('query', parts.query),
+    ...unstorableTextIssues('body', parts.body),
+    ...(parts.raw === undefined ? [] : unstorableTextIssues('body', parts.raw)),
+    ...(parts.files === undefined ? [] : unstorableTextIssues('body', Object.fromEntries(Object.entries(parts.files).map(([name, f]) => [name, [f.fileName, f.contentType]])))),
+  ];
+  // Unstorable text is refused as such; the schema's opinion of the same values would only repeat it.
+  if (issues.length > 0) throw refusal(issues);
   if (validators.params && !validators.params(parts.params)) issues.push(...toIssues('params', validators.params.errors));
   if (validators.query && !validators.query(parts.query)) issues.push(...toIssues('query', validators.query.errors));
   if (validators.body) {
     if (parts.body === undefined || parts.body === '') issues.push({ in: 'body', path: '', message: 'is required' });
     else if (!validators.body(parts.body)) issues.push(...toIssues('body', validators.body.errors));
   }
-  if (issues.length === 0) return;
+  if (issues.length > 0) throw refusal(issues);
+}
+
+function refusal(issues: ValidationIssue[]): DomainError {
   const shown = issues.slice(0, MAX_ISSUES);
-  throw new DomainError('validation_failed', shown.map(describeIssue).join('; '), { errors: shown });
+  return new DomainError('validation_failed', shown.map(describeIssue).join('; '), { errors: shown });
 }
 
 const MAX_ISSUES = 20;

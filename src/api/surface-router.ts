@@ -2,9 +2,9 @@ import { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { FailureSignal, methodNotAllowed, routeNotFound } from './failure';
 import type { BodyReader } from './request-body';
-import { validateRequestParts } from './request-validation';
+import { validateRequestParts, type RequestParts } from './request-validation';
 import type { Route, RouteContext } from './route';
-import { mountPrefixes, routeSecurity, type Surface } from './surface';
+import { isUnder, mountPrefixes, ownedPrefixes, routeSecurity, type Surface } from './surface';
 
 /** A route as served: its full path template and what runs before its handler. */
 export interface MountedRoute {
@@ -17,8 +17,12 @@ export interface MountedRoute {
 const isLiteral = (template: string): boolean => !/[:*({]/.test(template);
 
 export function mountedRoutes(surface: Surface): MountedRoute[] {
+  const owned = ownedPrefixes(surface);
   return mountPrefixes(surface).flatMap((prefix) =>
-    surface.routes.map((route) => ({ template: `${prefix}${route.definition.path}`, route, securityKey: routeSecurity(surface, route) })),
+    surface.routes
+      .map((route) => ({ template: `${prefix}${route.definition.path}`, route, securityKey: routeSecurity(surface, route) }))
+      // A surface mounted at the root serves only below the paths it owns; other mounts are never reached, so never documented.
+      .filter((mounted) => owned.some((path) => isUnder(mounted.template, path))),
   );
 }
 
@@ -91,7 +95,11 @@ function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyRead
     await readBody(ctx, definition);
     const query: Record<string, unknown> = { ...ctx.query };
     const params: Record<string, unknown> = { ...(ctx.params as Record<string, string> | undefined) };
-    validateRequestParts(validators, { body: ctx.request.body, query, params });
+    const request = ctx.request as { body?: unknown; rawBody?: string; files?: RequestParts['files'] };
+    const parts: RequestParts = { body: request.body, query, params };
+    if (definition.request?.raw) parts.raw = request.rawBody ?? '';
+    if (request.files) parts.files = request.files;
+    validateRequestParts(validators, parts);
     ctx.state.query = query;
     ctx.params = params;
     const result: unknown = await definition.handler(routeCtx);

@@ -23,7 +23,14 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}/;
 // Sticky twin of NAME: matched in place at the cursor, never on a copy of the rest of the text.
 const NAME_AT = /[A-Za-z_][A-Za-z0-9_.-]{0,63}/y;
 const SPACE_AT = /\s*/y;
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+// A Map: `&constructor;` must not find Object.prototype's members.
+const ENTITIES = new Map<string, string>([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 /** The children of the root element, whatever its name (`xml` for WeChat). */
 export function parseFlatXml(text: string): XmlObject {
@@ -79,7 +86,8 @@ class XmlCursor {
     if (text[this.pos] !== '>') throw new XmlRefused('attributes are not expected');
     this.pos++;
     let textValue = '';
-    const children: XmlObject = {};
+    // Null prototype: an element named `__proto__` or `constructor` is a child like any other.
+    const children: XmlObject = Object.create(null) as XmlObject;
     let hasChildren = false;
     for (;;) {
       if (this.pos >= text.length) throw new XmlRefused(`unterminated <${name}>`);
@@ -123,7 +131,8 @@ class XmlCursor {
 function decodeEntities(raw: string): string {
   return raw.replace(/&([^;&\s]{0,10});|&/g, (_whole, ref: string | undefined) => {
     if (ref === undefined) throw new XmlRefused('bare &');
-    if (ENTITIES[ref] !== undefined) return ENTITIES[ref];
+    const named = ENTITIES.get(ref);
+    if (named !== undefined) return named;
     const numeric = /^#(x[0-9A-Fa-f]{1,6}|[0-9]{1,7})$/.exec(ref);
     if (numeric) {
       const code = numeric[1]!.startsWith('x') ? parseInt(numeric[1]!.slice(1), 16) : parseInt(numeric[1]!, 10);

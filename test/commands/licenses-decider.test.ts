@@ -92,6 +92,13 @@ describe('licenses: checkouts, heartbeats and endings', () => {
     spec.given(issued(1), started('a', 1, 0, 1), ended('a', 'logout', 2)).when({ type: 'Logout', sessionId: 'a', now: at(3) }).thenRefused('not_found');
   });
 
+  for (const sessionId of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    it(`given a live login, when a client names session ${sessionId}, then not found and nothing recorded`, () => {
+      const given = spec.given(issued(1), started('a', 1, 0, 1));
+      for (const type of ['Kick', 'Heartbeat', 'Logout', 'Checkin'] as const) given.when({ type, sessionId, now: at(2) }).thenRefused('not_found');
+    });
+  }
+
   it('given a login and a borrow, when an administrator kicks the borrow, then it ends as kickOut', () => {
     spec.given(issued(2), started('a', 1, 0, 1), started('b', 2, 1, 1, 'checkout', 0, 3600)).when({ type: 'Kick', sessionId: 'b', now: at(2) }).then(ended('b', 'kickOut', 2));
   });

@@ -130,3 +130,16 @@ describe('permissions: roles, permits and members', () => {
     assert.deepEqual(state.members[ids.user], []);
   });
 });
+
+describe('permissions: ids a client sends are never Object.prototype members', () => {
+  for (const id of ['constructor', '__proto__', 'toString']) {
+    it(`given a role and a function, when a client names ${id}, then it is unknown: not found or invalid, nothing recorded`, () => {
+      const given = spec.given(groupCreated, moduleCreated, fnCreated, roleCreated);
+      given.when(cmd({ type: 'DeleteRole', roleId: id })).thenRefused('not_found');
+      given.when(cmd({ type: 'SetRolePermits', roleId: id, permits: [] })).thenRefused('not_found');
+      given.when(cmd({ type: 'SetRolePermits', roleId: ids.role, permits: [{ functionId: id, permit: 1 }] })).thenRefused('validation_failed');
+      given.when(cmd({ type: 'DeleteFunction', functionId: id })).thenRefused('not_found');
+      given.when(cmd({ type: 'SetUserRoles', userId: ids.user, roleIds: [id] })).thenRefused('validation_failed');
+    });
+  }
+});

@@ -18,19 +18,27 @@ export interface LogSort {
 }
 
 type Kind = 'time' | 'integer' | 'status' | 'text';
-const FIELDS: Record<string, { column: string; kind: Kind }> = {
-  startTime: { column: 'start_time', kind: 'time' },
-  endTime: { column: 'end_time', kind: 'time' },
-  errorCode: { column: 'error_code', kind: 'integer' },
-  status: { column: 'status', kind: 'status' },
-  fkUserId: { column: 'fk_user_id', kind: 'integer' },
-  uid: { column: 'uid', kind: 'integer' },
-  loginName: { column: 'login_name', kind: 'text' },
-};
-const SORTS: Record<string, string> = { startTime: 'start_time', endTime: 'end_time', fkUserId: 'fk_user_id', uid: 'uid' };
+/** error_code is a PostgreSQL integer; the bigint columns hold any safe integer. */
+const INT4: [number, number] = [-2147483648, 2147483647];
+// Maps, not object literals: a client's `constructor` or `__proto__` must not find Object.prototype's members.
+const FIELDS = new Map<string, { column: string; kind: Kind; range?: [number, number] }>([
+  ['startTime', { column: 'start_time', kind: 'time' }],
+  ['endTime', { column: 'end_time', kind: 'time' }],
+  ['errorCode', { column: 'error_code', kind: 'integer', range: INT4 }],
+  ['status', { column: 'status', kind: 'status' }],
+  ['fkUserId', { column: 'fk_user_id', kind: 'integer' }],
+  ['uid', { column: 'uid', kind: 'integer' }],
+  ['loginName', { column: 'login_name', kind: 'text' }],
+]);
+const SORTS = new Map<string, string>([
+  ['startTime', 'start_time'],
+  ['endTime', 'end_time'],
+  ['fkUserId', 'fk_user_id'],
+  ['uid', 'uid'],
+]);
 const OPS = ['=', '<>', '>', '>=', '<', '<='] as const;
-export const queryFields = Object.keys(FIELDS);
-export const sortFields = Object.keys(SORTS);
+export const queryFields = [...FIELDS.keys()];
+export const sortFields = [...SORTS.keys()];
 export const queryOps = [...OPS, 'like'];
 
 /** Times in the vendor's format, read as China Standard Time (UTC+8, no daylight saving), as the vendor's back office shows them. */
@@ -60,7 +68,8 @@ export interface CheckedFilter {
 
 const refuse = (message: string) => new DomainError('validation_failed', message);
 
-function checkValue(name: string, kind: Kind, op: string, value: string | number): string | number | Date {
+function checkValue(name: string, field: { kind: Kind; range?: [number, number] }, op: string, value: string | number): string | number | Date {
+  const kind = field.kind;
   if (kind === 'time') {
     const t = typeof value === 'string' ? parseLogTime(value) : null;
     if (!t) throw refuse(`${name}: ${JSON.stringify(value)} is not a time in the form yyyy-MM-dd HH:mm:ss`);
@@ -69,25 +78,28 @@ function checkValue(name: string, kind: Kind, op: string, value: string | number
   if (kind === 'integer') {
     const n = typeof value === 'number' ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n)) throw refuse(`${name}: ${JSON.stringify(value)} is not an integer`);
+    if (field.range && (n < field.range[0] || n > field.range[1])) throw refuse(`${name}: ${JSON.stringify(value)} is out of range`);
     return n;
   }
   if (typeof value !== 'string') throw refuse(`${name}: ${JSON.stringify(value)} is not a string`);
   if (kind === 'status' && op !== 'like' && !(sessionStatuses as string[]).includes(value)) {
     throw refuse(`status: ${JSON.stringify(value)} is not one of ${sessionStatuses.join(', ')}`);
   }
+  // PostgreSQL's LIKE takes \\ as its escape; a pattern ending in an unpaired one is an error there, so it is refused here.
+  if (op === 'like' && /(^|[^\\])(\\\\)*\\$/.test(value)) throw refuse(`${name}: ${JSON.stringify(value)} ends with an unpaired \\ escape`);
   return value;
 }
 
 export function checkQuery(querys: readonly LogQuery[], sorts: readonly LogSort[]): { filters: CheckedFilter[]; order: Array<{ column: string; order: 'asc' | 'desc' }> } {
   const filters = querys.map((q) => {
-    const field = FIELDS[q.name];
+    const field = FIELDS.get(q.name);
     if (!field) throw refuse(`cannot query by ${JSON.stringify(q.name)}; use one of ${queryFields.join(', ')}`);
     if (!queryOps.includes(q.op)) throw refuse(`unknown op ${JSON.stringify(q.op)}; use one of ${queryOps.join(' ')}`);
     if (q.op === 'like' && field.kind !== 'text' && field.kind !== 'status') throw refuse(`like applies to loginName and status, not ${q.name}`);
-    return { column: field.column, op: q.op, values: q.values.map((v) => checkValue(q.name, field.kind, q.op, v)) };
+    return { column: field.column, op: q.op, values: q.values.map((v) => checkValue(q.name, field, q.op, v)) };
   });
   const order = sorts.map((s) => {
-    const column = SORTS[s.name];
+    const column = SORTS.get(s.name);
     if (!column) throw refuse(`cannot sort by ${JSON.stringify(s.name)}; use one of ${sortFields.join(', ')}`);
     const dir = s.order.toUpperCase();
     if (dir !== 'ASC' && dir !== 'DESC') throw refuse(`sort order must be ASC or DESC, not ${JSON.stringify(s.order)}`);

@@ -198,9 +198,14 @@ function startSession(state: LicenseState, command: Extract<LicenseCommand, { ty
 
 const sessionGone = () => new DomainError('not_found', 'no live session with this id on the serial number; it has ended or never existed');
 
+/** A live session by the id a client sent: an own entry only, so `constructor` is no session. */
+function sessionOf(state: LicenseState, sessionId: string): LicenseState['sessions'][string] | undefined {
+  return Object.hasOwn(state.sessions, sessionId) ? state.sessions[sessionId] : undefined;
+}
+
 /** Ends a live session of the expected kind, or says why not. A session already past its deadline ends as the workers would end it. */
 function endSession(state: LicenseState, sessionId: string, kind: SessionKind, status: SessionEnd, now: Date): Decision<LicenseEvent> {
-  const s = state.sessions[sessionId];
+  const s = sessionOf(state, sessionId);
   if (!s) return reject(sessionGone());
   if (s.kind !== kind) {
     return reject(new DomainError('conflict', kind === 'login' ? 'this session is a checkout; check it in instead' : 'this session is an online login; log out instead'));
@@ -246,7 +251,7 @@ export function decideLicense(command: LicenseCommand, state: LicenseState): Dec
       if (command.until.getTime() > state.validUntil) return reject(new DomainError('validation_failed', 'until must not be after the serial number expires'));
       return startSession(state, command);
     case 'Heartbeat': {
-      const s = state.sessions[command.sessionId];
+      const s = sessionOf(state, command.sessionId);
       if (!s) return reject(sessionGone());
       if (s.kind !== 'login') return reject(new DomainError('conflict', 'a checkout needs no heartbeat; it lasts until its end time'));
       if (s.deadline <= now.getTime()) return reject(sessionGone(), ended(sn, s.sessionId, 'timeout', now));
@@ -258,7 +263,7 @@ export function decideLicense(command: LicenseCommand, state: LicenseState): Dec
     case 'Checkin':
       return endSession(state, command.sessionId, 'checkout', 'checkin', now);
     case 'Kick': {
-      const s = state.sessions[command.sessionId];
+      const s = sessionOf(state, command.sessionId);
       if (!s) return reject(sessionGone());
       return accept(ended(sn, s.sessionId, 'kickOut', now));
     }

@@ -28,6 +28,9 @@ export type PermissionCommand =
 
 export const initialPermissionsState = (): PermissionsState => ({ navigators: {}, functions: {}, roles: {}, members: {} });
 
+/** A record's own entry: ids come from clients, and `constructor` must not find Object.prototype's. */
+const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
 const without = <T>(record: Record<string, T>, key: string): Record<string, T> => {
   const { [key]: _gone, ...rest } = record;
   return rest;
@@ -84,7 +87,7 @@ export function decidePermissions(command: PermissionCommand, state: Permissions
   switch (command.type) {
     case 'CreateNavigator':
     case 'UpdateNavigator': {
-      const exists = command.navigatorId in state.navigators;
+      const exists = Object.hasOwn(state.navigators, command.navigatorId);
       if (command.type === 'CreateNavigator' && exists) return reject(new DomainError('already_exists', `navigator ${command.navigatorId} already exists`));
       if (command.type === 'UpdateNavigator' && !exists) return reject(notFound('navigator', command.navigatorId));
       const problem = navigatorProblem(state, command.navigatorId, command.fields);
@@ -93,7 +96,7 @@ export function decidePermissions(command: PermissionCommand, state: Permissions
       return accept({ type, data: { ...base, navigatorId: command.navigatorId, ...command.fields } });
     }
     case 'DeleteNavigator': {
-      if (!(command.navigatorId in state.navigators)) return reject(notFound('navigator', command.navigatorId));
+      if (!Object.hasOwn(state.navigators, command.navigatorId)) return reject(notFound('navigator', command.navigatorId));
       if (Object.values(state.navigators).some((n) => n.parentId === command.navigatorId)) {
         return reject(new DomainError('conflict', 'the navigator still has modules; delete or move them first'));
       }
@@ -104,21 +107,21 @@ export function decidePermissions(command: PermissionCommand, state: Permissions
     }
     case 'CreateFunction':
     case 'UpdateFunction': {
-      const exists = command.functionId in state.functions;
+      const exists = Object.hasOwn(state.functions, command.functionId);
       if (command.type === 'CreateFunction' && exists) return reject(new DomainError('already_exists', `function ${command.functionId} already exists`));
       if (command.type === 'UpdateFunction' && !exists) return reject(notFound('function', command.functionId));
-      if (state.navigators[command.fields.navId]?.type !== 2) return reject(invalid(`navId ${command.fields.navId} is not a module of this application`));
+      if (own(state.navigators, command.fields.navId)?.type !== 2) return reject(invalid(`navId ${command.fields.navId} is not a module of this application`));
       const type = command.type === 'CreateFunction' ? 'FunctionCreated' : 'FunctionUpdated';
       return accept({ type, data: { ...base, functionId: command.functionId, ...command.fields } });
     }
     case 'DeleteFunction': {
-      if (!(command.functionId in state.functions)) return reject(notFound('function', command.functionId));
-      const roleIds = Object.keys(state.roles).filter((r) => command.functionId in state.roles[r]!.permits);
+      if (!Object.hasOwn(state.functions, command.functionId)) return reject(notFound('function', command.functionId));
+      const roleIds = Object.keys(state.roles).filter((r) => Object.hasOwn(state.roles[r]!.permits, command.functionId));
       return accept({ type: 'FunctionDeleted', data: { ...base, functionId: command.functionId, roleIds } });
     }
     case 'CreateRole':
     case 'UpdateRole': {
-      const exists = command.roleId in state.roles;
+      const exists = Object.hasOwn(state.roles, command.roleId);
       if (command.type === 'CreateRole' && exists) return reject(new DomainError('already_exists', `role ${command.roleId} already exists`));
       if (command.type === 'UpdateRole' && !exists) return reject(notFound('role', command.roleId));
       const clash = Object.entries(state.roles).find(([id, r]) => id !== command.roleId && r.name === command.fields.name);
@@ -127,30 +130,30 @@ export function decidePermissions(command: PermissionCommand, state: Permissions
       return accept({ type, data: { ...base, roleId: command.roleId, ...command.fields } });
     }
     case 'DeleteRole': {
-      const role = state.roles[command.roleId];
+      const role = own(state.roles, command.roleId);
       if (!role) return reject(notFound('role', command.roleId));
       const userIds = Object.keys(state.members).filter((u) => state.members[u]!.includes(command.roleId));
       return accept({ type: 'RoleDeleted', data: { ...base, roleId: command.roleId, functionIds: Object.keys(role.permits), userIds } });
     }
     case 'SetRolePermits': {
-      const role = state.roles[command.roleId];
+      const role = own(state.roles, command.roleId);
       if (!role) return reject(notFound('role', command.roleId));
       const seen = new Set<string>();
       for (const p of command.permits) {
         if (seen.has(p.functionId)) return reject(invalid(`function ${p.functionId} is listed twice`));
         seen.add(p.functionId);
-        if (!(p.functionId in state.functions)) return reject(invalid(`function ${p.functionId} is not a function of this application`));
+        if (!Object.hasOwn(state.functions, p.functionId)) return reject(invalid(`function ${p.functionId} is not a function of this application`));
       }
       const removed = Object.keys(role.permits).filter((f) => !seen.has(f));
-      const unchanged = removed.length === 0 && command.permits.every((p) => role.permits[p.functionId] === p.permit);
+      const unchanged = removed.length === 0 && command.permits.every((p) => own(role.permits, p.functionId) === p.permit);
       if (unchanged) return accept();
       return accept({ type: 'RolePermitsSet', data: { ...base, roleId: command.roleId, permits: command.permits, removed } });
     }
     case 'SetUserRoles': {
       const roleIds = [...new Set(command.roleIds)];
-      const unknown = roleIds.find((r) => !(r in state.roles));
+      const unknown = roleIds.find((r) => !Object.hasOwn(state.roles, r));
       if (unknown) return reject(invalid(`role ${unknown} is not a role of this application`));
-      const before = state.members[command.userId] ?? [];
+      const before = own(state.members, command.userId) ?? [];
       const removed = before.filter((r) => !roleIds.includes(r));
       if (removed.length === 0 && roleIds.length === before.length) return accept();
       return accept({ type: 'UserRolesSet', data: { ...base, userId: command.userId, roleIds, removed } });
@@ -164,9 +167,9 @@ function navigatorProblem(state: PermissionsState, id: string, fields: Navigator
   if (fields.type === 2) {
     if (fields.parentId === null) return invalid('a module (type 2) needs the parentId of its group');
     if (fields.parentId === id) return invalid('a navigator cannot be its own parent');
-    if (state.navigators[fields.parentId]?.type !== 1) return invalid(`parentId ${fields.parentId} is not a group of this application`);
+    if (own(state.navigators, fields.parentId)?.type !== 1) return invalid(`parentId ${fields.parentId} is not a group of this application`);
   }
-  const current = state.navigators[id];
+  const current = own(state.navigators, id);
   if (current && current.type !== fields.type) {
     if (current.type === 1 && Object.values(state.navigators).some((n) => n.parentId === id)) {
       return new DomainError('conflict', 'the group still has modules; it cannot become a module');
