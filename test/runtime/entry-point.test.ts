@@ -27,6 +27,10 @@ describe('the service as npm start runs it', function () {
     HOST: '127.0.0.1',
     FILES_DIR: filesDir,
     SHUTDOWN_GRACE_MS: '5000',
+    // The development defaults, whatever the caller's environment says.
+    NODE_ENV: 'development',
+    ADMIN_ACCOUNT: 'admin',
+    ADMIN_PASSWORD: 'admin123456',
   });
   const start = (script: string) => {
     const p = startProcess(scriptArgs(script), env());
