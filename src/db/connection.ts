@@ -36,8 +36,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     try {
       await client.query(`create database ${quoteIdent(name)}`);
     } catch (err) {
-      // Two processes starting together: the other one created it.
-      if ((err as { code?: string }).code !== '42P04') throw err;
+      // Two processes starting together: the other one created it (PostgreSQL reports the race on
+      // its catalog's unique index as 23505; 42P04 when the other had committed before we looked).
+      if (!['42P04', '23505'].includes((err as { code?: string }).code ?? '')) throw err;
       return false;
     }
     return true;

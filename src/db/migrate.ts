@@ -16,7 +16,17 @@ class ListedMigrations implements Knex.MigrationSource<string> {
   }
 }
 
+/** Key of the advisory lock that makes processes migrating one database take turns. */
+const MIGRATION_LOCK_KEY = 7_305_866_011;
+
+/**
+ * Processes started together (the three roles of one deployment) wait for each other here: knex's
+ * own lock refuses a second migrator instead of making it wait, and creating its tables races.
+ */
 export async function migrateToLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource: new ListedMigrations() })) as [number, string[]];
-  return applied;
+  return knex.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    const [, applied] = (await knex.migrate.latest({ migrationSource: new ListedMigrations() })) as [number, string[]];
+    return applied;
+  });
 }

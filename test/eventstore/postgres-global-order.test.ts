@@ -81,16 +81,23 @@ describe('PostgreSQL global log under out-of-order commits', function () {
 
   it('a position-only cursor over the same log would skip events (why the xid ordering exists)', async () => {
     // Take a sequence number in a transaction that stays open while a later one commits.
+    // No head start by the clock: the slow transaction says when it has its number, and stays open until told.
+    let taken!: () => void;
+    let release!: () => void;
+    const numberTaken = new Promise<void>((r) => (taken = r));
+    const released = new Promise<void>((r) => (release = r));
     const slow = db.knex.transaction(async (trx) => {
       await store.appendInTransaction(trx, 'naive-slow', [newEvent('Naive', { which: 'slow' })]);
-      await trx.raw('select pg_sleep(0.3)');
+      taken();
+      await released;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await numberTaken;
     await store.appendToStream('naive-fast', [newEvent('Naive', { which: 'fast' })]);
 
     const naive = await db.knex('events').where('type', 'Naive').max('global_position as max').first();
     const naiveCursor = BigInt(naive!.max as string);
     const safeBefore = await store.readAll({ filter: { eventTypes: ['Naive'] } });
+    release();
     await slow;
     const naiveAfter = await db.knex('events').where('type', 'Naive').andWhere('global_position', '>', naiveCursor.toString());
     const safeAfter = await store.readAll({ filter: { eventTypes: ['Naive'] } });

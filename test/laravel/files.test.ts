@@ -142,8 +142,10 @@ describe('Laravel /api files: upload, download, thumbnails', function () {
     assert.equal(result.status, 200, JSON.stringify(result.body));
     assert.equal(result.body.data.size, 35);
     assert.ok(waits.some((w) => w.answered < ended), 'no /healthz answered while the upload ran');
+    // Refused from its headers, the bomb is never decoded, so the upload is short and a ratio of it is noise;
+    // decoding 400 megapixels on the event loop held /healthz for seconds (7.5 s measured), so a second bounds it.
     const longest = Math.max(...waits.map((w) => w.answered - w.sent));
-    assert.ok(longest < (ended - started) / 2, `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
+    assert.ok(longest < Math.max((ended - started) / 2, 1000), `a /healthz waited ${Math.round(longest)} ms of an upload of ${Math.round(ended - started)} ms`);
     const event = await svc.db.knex('events').where({ stream_id: `file-${result.body.data.id}` }).first();
     assert.equal(event.data.thumbnail, null);
     assert.equal((await svc.request('GET', `/api/file?id=${result.body.data.id}&thumb=1`, { headers: user.headers })).status, 422);

@@ -26,6 +26,20 @@ describe('one runner per projection across processes', function () {
   };
   const roleOf = async (r: ProjectionRunner) => (await r.status())[0]!.role;
   const appliedBy = async (r: ProjectionRunner) => (await r.status())[0]!.eventsAppliedHere;
+  /** Resolves once the runner has finished `n` more rounds of lock housekeeping (each tries for the locks it lacks). */
+  const lockRounds = (r: ProjectionRunner, n: number) =>
+    new Promise<void>((resolve) => {
+      const runnerWithTick = r as unknown as { tick: () => Promise<void> };
+      const tick = runnerWithTick.tick;
+      let left = n;
+      runnerWithTick.tick = async function (this: unknown) {
+        await tick.call(r);
+        if (--left === 0) {
+          runnerWithTick.tick = tick;
+          resolve();
+        }
+      };
+    });
 
   beforeEach(async () => {
     f = await projectionFixture('locks');
@@ -46,8 +60,8 @@ describe('one runner per projection across processes', function () {
     let last = await appendSamples(f.store, 'x', [{ type: 'SampleAdded', amount: 1 }]);
     for (let i = 0; i < 20; i++) last = await appendSamples(f.store, `s-${i % 3}`, [{ type: 'SampleAdded', amount: i }]);
     await first.waitFor(last.position, { timeoutMs: 10_000 });
-    // Give the standby several lock retries: it must not start applying.
-    await new Promise((r) => setTimeout(r, 400));
+    // Not a sleep: three more of the standby's own tries for the lock, each refused while the first holds it.
+    await lockRounds(second, 3);
     assert.equal(await appliedBy(first), 21);
     assert.equal(await appliedBy(second), 0);
     assert.equal(await roleOf(second), 'standby');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const root = path.resolve(__dirname, '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -23,6 +24,14 @@ function runMain(args: string[], env: Record<string, string>): Promise<{ code: n
 
 describe('starting the service when something it needs is missing', function () {
   this.timeout(60_000);
+  let db: TestDatabase;
+
+  before(async () => {
+    db = await createTestDatabase('startup');
+  });
+  after(async () => {
+    await db?.drop();
+  });
 
   it('says in one line that PostgreSQL is not reachable and how to start it, and exits 1', async () => {
     const r = await runMain(['all'], { DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/authledger' });
@@ -34,14 +43,14 @@ describe('starting the service when something it needs is missing', function () 
   });
 
   it('says in one line that Redis is not reachable, and exits 1', async () => {
-    const r = await runMain(['all'], { REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/authledger' });
+    const r = await runMain(['all'], { REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: db.url });
     assert.equal(r.code, 1);
     assert.deepEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
 
   it('lists every bad setting at once, and refuses development secrets in production', async () => {
-    const r = await runMain(['api'], { NODE_ENV: 'production', PORT: 'eighty' });
+    const r = await runMain(['api'], { NODE_ENV: 'production', PORT: 'eighty', DATABASE_URL: db.url });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /PORT must be an integer/);
     assert.match(r.stderr, /JWT_SECRET is the development default/);
@@ -63,7 +72,7 @@ describe('starting the service when something it needs is missing', function () 
   });
 
   it('names the roles when given an unknown one', async () => {
-    const r = await runMain(['everything'], {});
+    const r = await runMain(['everything'], { DATABASE_URL: db.url });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /usage: .*all\|api\|projector\|workers\|migrate\|rebuild/);
   });

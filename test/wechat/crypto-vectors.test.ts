@@ -130,7 +130,9 @@ describe('flat XML parsing', () => {
     const doc = parseFlatXml(
       '<?xml version="1.0"?><xml><A><![CDATA[a<b]]></A><N>12</N><E>x &amp; y &#x4e2d;</E><P><Count>2</Count><PicList><item><M>1</M></item><item><M>2</M></item></PicList></P></xml>',
     );
-    assert.deepEqual(doc, { A: 'a<b', N: '12', E: 'x & y 中', P: { Count: '2', PicList: { item: [{ M: '1' }, { M: '2' }] } } });
+    assert.deepEqual(JSON.parse(JSON.stringify(doc)), { A: 'a<b', N: '12', E: 'x & y 中', P: { Count: '2', PicList: { item: [{ M: '1' }, { M: '2' }] } } });
+    // Element names are the sender's: no field may be inherited (`constructor`, `__proto__`).
+    assert.equal(Object.getPrototypeOf(doc), null);
   });
   for (const [name, xml] of [
     ['a DTD with an entity (XXE / billion laughs)', '<!DOCTYPE xml [<!ENTITY x "y">]><xml><A>&x;</A></xml>'],

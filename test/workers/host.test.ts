@@ -39,6 +39,7 @@ describe('background worker host (BullMQ on real Redis)', function () {
     const job = await queue.add('work', { label: 'in-flight' }, { jobId: 'in-flight' });
     for (let i = 0; i < 100 && !(await job.isActive()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(await job.isActive(), 'job never started');
+    assert.ok((await queue.getWorkers()).length >= 1, 'a running host is listed as a worker of its queue');
     await host.stop();
     assert.deepEqual(finished, ['in-flight']);
 
@@ -49,8 +50,9 @@ describe('background worker host (BullMQ on real Redis)', function () {
       const q = new Queue('slow', { connection: probe, prefix });
       const state = await (await q.getJob('in-flight'))?.getState();
       assert.equal(state, 'completed');
+      // Not a sleep: Redis lists the connections of every worker on this queue, and none is left to take a job.
+      assert.deepEqual(await q.getWorkers(), []);
       const later = await q.add('work', { label: 'after-stop' }, { jobId: 'after-stop' });
-      await new Promise((r) => setTimeout(r, 600));
       assert.equal(await later.getState(), 'waiting');
       assert.deepEqual(finished, ['in-flight']);
       await q.close();

@@ -16,6 +16,10 @@ describe('wxcomponent admin sign-in, tokens and settings', function () {
   after(async () => {
     await h?.stop();
   });
+  // Each spec starts with this address's sign-in failures forgotten, whatever ran before it.
+  beforeEach(async () => {
+    await h.svc.deps.redis.del('wx:login-failures:127.0.0.1');
+  });
 
   it('signs in on both path families with the password as MD5 hex and answers a 12-hour HS256 jwt of issuer wxcomponent', async () => {
     for (const [method, path] of [['POST', '/auth'], ['PUT', '/auth'], ['PUT', '/wxcomponent/auth']] as const) {

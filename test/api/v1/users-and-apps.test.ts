@@ -39,9 +39,19 @@ describe('/v1 users and apps', function () {
       });
     }
 
-    it('given 10 registrations of one account at once, exactly one succeeds', async () => {
+    it('given 10 registrations of one account at once, exactly one succeeds: one user in the log, the claims and the read model', async () => {
+      const registered = async () => Number((await svc.db.knex('events').where({ type: 'UserRegistered' }).count<{ n: string }[]>('* as n'))[0]!.n);
+      const before = await registered();
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post('/v1/users', { account: 'racer', password: 'racer-pass', name: `R${i}` })));
       assert.deepEqual(answers.map((a) => a.status).sort(), [201, ...Array(9).fill(409)]);
+      const winner = answers.find((a) => a.status === 201)!.body.id as string;
+      assert.equal((await registered()) - before, 1);
+      const claims = await svc.db.knex('unique_claims').where({ scope: 'account', value: 'racer' }).select('stream_id');
+      assert.deepEqual(claims.map((c) => c.stream_id), [`user-${winner}`]);
+      await svc.projector.catchUp();
+      const rows = await svc.db.knex('users').whereRaw('lower(account) = ?', ['racer']).select('id', 'name');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.id, winner);
     });
 
     it('refuses bad input with 422 and writes nothing', async () => {

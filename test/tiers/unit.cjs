@@ -1,0 +1,2 @@
+// mocha --config test/tiers/unit.cjs: the shared options of .mocharc.json with this tier's files.
+module.exports = { ...require('../../.mocharc.json'), spec: require('./tiers.cjs').unit };
