@@ -62,7 +62,7 @@ describe('test tiers (test/tiers/tiers.cjs)', () => {
     assert.deepEqual(offenders, [], 'these belong in integration or e2e');
   });
 
-  it('runs every tier with --forbid-only, and `npm test` type-checks and then runs all three', () => {
+  it('runs every tier with --forbid-only, and `npm test` type-checks, compiles (the process specs run dist/) and then runs all three', () => {
     for (const t of tierNames) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const config = require(`./${t}.cjs`) as Record<string, unknown>;
@@ -70,7 +70,7 @@ describe('test tiers (test/tiers/tiers.cjs)', () => {
       assert.deepEqual(config.spec, tiers[t]);
     }
     const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
-    assert.equal(scripts.test, 'tsc --noEmit && npm run -s test:unit && npm run -s test:integration && npm run -s test:e2e');
+    assert.equal(scripts.test, 'tsc --noEmit && npm run -s build && npm run -s test:unit && npm run -s test:integration && npm run -s test:e2e');
     for (const t of tierNames) assert.equal(scripts[`test:${t}`], `mocha --config test/tiers/${t}.cjs`);
   });
 });
