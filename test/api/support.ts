@@ -248,7 +248,7 @@ export async function call(url: string, init: RequestInit & { json?: unknown } =
     headers.set('content-type', 'application/json');
     rest.body = JSON.stringify(json);
   }
-  const response = await fetch(url, { ...rest, headers });
+  const response = await fetch(url, { redirect: 'manual', ...rest, headers });
   const text = await response.text();
   let parsed: Record<string, unknown> = {};
   try {

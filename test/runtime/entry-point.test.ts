@@ -57,7 +57,8 @@ describe('the service as npm start runs it', function () {
   });
 
   it('npm start creates and migrates its database, answers /readyz with PostgreSQL and Redis checked, and exits 0 on SIGTERM', async () => {
-    assert.deepEqual(scriptArgs('start'), ['--import', 'tsx', 'src/main.ts', 'all']);
+    // npm start runs the compiled service (`npm test` compiles before the tiers run).
+    assert.deepEqual(scriptArgs('start'), ['--enable-source-maps', 'dist/src/main.js', 'all']);
     const service = start('start');
     const url = await listeningUrl(service);
     const ready = await eventually(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 export const root = path.resolve(__dirname, '../..');
 
-/** The arguments an npm script gives `node` (e.g. `start` → `--import tsx src/main.ts all`), read from package.json so the spec follows it. */
+/** The arguments an npm script gives `node` (e.g. `start` → `--enable-source-maps dist/src/main.js all`), read from package.json so the spec follows it. */
 export function scriptArgs(script: string): string[] {
   const command = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>)[script];
   const [bin, ...args] = (command ?? '').split(' ');

@@ -80,7 +80,8 @@ export async function startFuzzHarness(): Promise<FuzzHarness> {
       // A risky operation may have changed the password signing in needs: then the request goes without one.
       const credential = await credentialFor(op.security).catch(() => ({}));
       const headers = { ...credential, ...request.headers, 'x-request-id': requestId };
-      const res = await fetch(`${svc.url}${request.path}`, { method: request.method, headers, body: request.body ?? null });
+      // A redirect is the answer (following one to WeChat or WeCom would leave this machine).
+      const res = await fetch(`${svc.url}${request.path}`, { method: request.method, headers, body: request.body ?? null, redirect: 'manual' });
       const text = await res.text();
       let json: Record<string, unknown> | undefined;
       let isJson = false;

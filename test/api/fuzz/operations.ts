@@ -41,6 +41,7 @@ const SURFACE_PREFIXES: Array<[string, SurfaceName]> = [
   ['/admin', 'wxcomponent'],
   ['/wxcomponent', 'wxcomponent'],
   ['/wxcallback', 'wxcomponent'],
+  ['/authpage', 'wxcomponent'],
 ];
 
 function surfaceOf(path: string): SurfaceName {

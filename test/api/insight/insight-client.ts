@@ -31,8 +31,8 @@ export async function login(svc: TestService, appId: string, account: string, pa
   return postToken(svc, { appId, account, signature: sign(account, md5(password), code), ...extra });
 }
 
-export function postToken(svc: TestService, body: unknown) {
-  return svc.request('POST', '/base/auth/v1.0/tokens', { body, headers: freshDevice() });
+export function postToken(svc: TestService, body: unknown, headers: Record<string, string> = {}) {
+  return svc.request('POST', '/base/auth/v1.0/tokens', { body, headers: { ...freshDevice(), ...headers } });
 }
 
 export async function loginOk(svc: TestService, appId: string, account: string, password: string, extra: Record<string, unknown> = {}) {
