@@ -81,7 +81,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const codeDeps: CodeDeps = { ...base, codeTtlSeconds: config.insightCodeTtlSeconds, smsCodeTtlSeconds: config.insightSmsCodeTtlSeconds, sendSms: smsSender(config.smsWebhookUrl) };
   const wechatDeps: WechatDeps = { ...base, wechatApiBase: config.wechatApiBase };
 
-  const codes = defineRoute<{ query: { account: string; type: 0 | 1 } }>({
+  const codes = defineRoute<{ query: { account: string; type: 0 | 1 | null } }>({
     method: 'get',
     path: '/tokens/codes',
     summary: '获取Code: a one-time code for the sign-in signature',
@@ -94,8 +94,8 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
       query: {
         type: 'object',
         required: ['account'],
-        additionalProperties: false,
-        properties: { account: { type: 'string', minLength: 1, maxLength: 128 }, type: { type: 'integer', enum: [0, 1], default: 0 } },
+        // As Spring's @RequestParam: unknown parameters are ignored, an empty type is the default.
+        properties: { account: { type: 'string', minLength: 1, maxLength: 128 }, type: { type: ['integer', 'null'], enum: [0, 1, null], default: 0 } },
       },
     },
     responses: { 200: { description: 'The code (32 hex)', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
