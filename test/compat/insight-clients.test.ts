@@ -119,6 +119,38 @@ describe('Insight clients, unchanged, against this service', function () {
       ]);
     });
 
+    it('a client that never signed in gets 421 from navigators, signs in and gets the list (empty for a user without roles)', async () => {
+      const user = await newUser();
+      const client = new DesktopClient(svc, appId, user.account, password);
+      const result = await client.request('GET', '/base/auth/v1.0/navigators', null, { list: MODULE_DTO });
+      assert.equal(result?.success, true, JSON.stringify(client.log.map((l) => l.exchange.text)));
+      assert.deepEqual(result!.data, []);
+      assert.deepEqual(client.log.map((l) => l.exchange.result?.code), [421, 200, 200, 200]);
+    });
+
+    it('an exclusive app signed in on another machine: 400 用户已在其他设备登录, shown, not retried', async () => {
+      const exclusive = await createApp(svc, { tokenMode: 'exclusive' });
+      const user = await newUser();
+      const office = new DesktopClient(svc, exclusive, user.account, password);
+      const home = new DesktopClient(svc, exclusive, user.account, password);
+      assert.equal(await office.getTokens(), true);
+      assert.equal(await home.getTokens(), true);
+      const result = await office.request('GET', '/base/auth/v1.0/tokens/status', null);
+      assert.deepEqual([result?.success, result?.code, result?.message], [false, 400, '用户已在其他设备登录']);
+      assert.equal(office.log.length, 3, 'no refresh, no new sign-in');
+    });
+
+    it('a user disabled meanwhile: 413 账户被禁止使用, shown, not retried', async () => {
+      const user = await newUser();
+      const client = new DesktopClient(svc, appId, user.account, password);
+      assert.equal(await client.getTokens(), true);
+      const disabled = await svc.request('POST', `/v1/users/${user.id}/disable`, { headers: await adminHeaders(svc) });
+      assert.ok(disabled.status < 300, disabled.text);
+      const result = await client.request('GET', '/base/auth/v1.0/navigators', null, { list: MODULE_DTO });
+      assert.deepEqual([result?.success, result?.code, result?.message], [false, 413, '账户被禁止使用']);
+      assert.equal(client.log.length, 3);
+    });
+
     it('a refresh with a dead refresh token is a readable refusal (the client then signs in again)', async () => {
       const user = await newUser();
       const client = new DesktopClient(svc, appId, user.account, password);
@@ -172,6 +204,13 @@ describe('Insight clients, unchanged, against this service', function () {
       assert.equal(await client.deleteToken(), true, client.log.at(-1)!.exchange.text);
       assert.equal(client.accessToken, null);
       readable(await send(svc, 'GET', '/base/auth/v1.0/tokens/status', token, null), { success: false, code: 421 });
+    });
+  });
+
+  describe('the gateway answers for the service (no interface config for the URL)', () => {
+    it('an unknown URL under /base/auth/v1.0: HTTP 200, code 400 请求的URL不存在', async () => {
+      const res = await send(svc, 'GET', '/base/auth/v1.0/no-such-thing', null, null);
+      assert.deepEqual([res.status, res.result?.success, res.result?.code, res.result?.message], [200, false, 400, '请求的URL不存在']);
     });
   });
 
