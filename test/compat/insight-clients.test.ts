@@ -207,6 +207,24 @@ describe('Insight clients, unchanged, against this service', function () {
     });
   });
 
+  describe("insight_user's Feign AuthClient (after a password reset it signs the user in by mobile)", () => {
+    it('GET tokens/codes?account=<mobile> and POST tokens {appId, tenantId, deptId, account, signature} with the forwarded fingerprint/requestId headers', async () => {
+      const account = newAccount();
+      const mobile = `139${String(Date.now()).slice(-8)}`;
+      await createUser(svc, { account, password, name: account, mobile });
+      const forwarded = { fingerprint: md5('10.0.0.1' + 'Windows Disktop App'), requestId: randomBytes(16).toString('hex'), 'content-type': 'application/json' };
+      const code = await svc.request('GET', `/base/auth/v1.0/tokens/codes?account=${mobile}`, { headers: forwarded });
+      assert.equal(code.status, 200);
+      assert.deepEqual([code.body.success, typeof code.body.data], [true, 'string'], code.text);
+      const signature = md5(md5(mobile + md5(password)) + code.body.data);
+      const body = { appId, tenantId: null, deptId: null, account: mobile, signature };
+      const token = await svc.request('POST', '/base/auth/v1.0/tokens', { body, headers: forwarded });
+      assert.equal(token.status, 200);
+      assert.equal(token.body.success, true, token.text);
+      assert.equal(token.body.data.userInfo.mobile, mobile);
+    });
+  });
+
   describe('the gateway answers for the service (no interface config for the URL)', () => {
     it('an unknown URL under /base/auth/v1.0: HTTP 200, code 400 请求的URL不存在', async () => {
       const res = await send(svc, 'GET', '/base/auth/v1.0/no-such-thing', null, null);
