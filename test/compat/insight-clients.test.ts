@@ -246,5 +246,15 @@ describe('Insight clients, unchanged, against this service', function () {
       const body = { ...loginDto({ appId, account: user.account, signature, deviceModel: 'PC' }), fingerprint: 'f', extra: { any: 1 } };
       readable(await send(svc, 'POST', '/base/auth/v1.0/tokens', null, body), { success: true, code: 200 });
     });
+
+    it('POST tokens with numbers where the DTO has strings (a digits-only account, tenantId, deviceId), as Jackson coerced them', async () => {
+      const account = String(13_000_000_000 + Math.floor(Math.random() * 999_999_999));
+      await createUser(svc, { account, password, name: account });
+      const code = await send(svc, 'GET', '/base/auth/v1.0/tokens/codes', null, { account }, 'string');
+      const signature = md5(md5(account + md5(password)) + readable(code, { success: true }).data);
+      const res = await send(svc, 'POST', '/base/auth/v1.0/tokens', null, { appId, account: Number(account), signature, tenantId: 1001, deviceId: 42 }, { object: { userInfo: { object: { account: 'string' } } } });
+      const data = readable(res, { success: true, code: 200 }).data as { userInfo: { account: string } };
+      assert.equal(data.userInfo.account, account);
+    });
   });
 });
