@@ -48,20 +48,22 @@ describe('Insight codes and WeChat bindings under parallel requests', function (
     await outside?.close();
   });
 
-  it('given one sign-in code, when 16 token requests carry its signature at once, then one token is issued', async () => {
+  // Eight racers each: the losers' failures all count on this one client address, and twenty of them
+  // (MAX_ADDRESS_FAILURES) would block the address, winner included, before the next race is run.
+  it('given one sign-in code, when 8 token requests carry its signature at once, then one token is issued', async () => {
     const userId = await createUser(svc, { account: 'code-racer', password: 'code-racer-pass' });
     const code = await getCode(svc, 'code-racer');
     const body = { appId, account: 'code-racer', signature: sign('code-racer', md5('code-racer-pass'), code) };
-    const answers = await Promise.all(Array.from({ length: 16 }, () => postToken(svc, body)));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postToken(svc, body)));
     assertOneSignedIn(answers);
     assert.equal(await tokensIssuedTo(userId), 1);
   });
 
-  it('given one SMS code, when 16 token requests carry its signature at once, then one token is issued', async () => {
+  it('given one SMS code, when 8 token requests carry its signature at once, then one token is issued', async () => {
     const userId = await createUser(svc, { account: 'sms-racer', password: 'sms-racer-pass', mobile: '13900000031' });
     const { code, smsCode } = await smsCodeFor('13900000031');
     const body = { appId, account: '13900000031', signature: sign('13900000031', md5(smsCode), code) };
-    const answers = await Promise.all(Array.from({ length: 16 }, () => postToken(svc, body)));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postToken(svc, body)));
     assertOneSignedIn(answers);
     assert.equal(await tokensIssuedTo(userId), 1);
   });
