@@ -9,8 +9,12 @@ import { defineRoute, type RouteContext } from '../route';
 import { insightPrincipal } from './access-token';
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-fA-F]{32}$' } as const;
-const OPTIONAL_ID = { type: ['string', 'null'], maxLength: 64 } as const;
-const DEVICE = { type: ['string', 'null'], maxLength: 128 } as const;
+// Jackson, behind the original's String fields, took a JSON number as its decimal text; so do these.
+const WHOLE = { minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+const OPTIONAL_ID = { type: ['string', 'integer', 'null'], maxLength: 64, ...WHOLE } as const;
+const DEVICE = { type: ['string', 'integer', 'null'], maxLength: 128, ...WHOLE } as const;
+const ACCOUNT = { type: ['string', 'integer'], minLength: 1, maxLength: 128, ...WHOLE } as const;
+type Lax = string | number | null | undefined;
 const SMS_TIMEOUT_MS = 5_000;
 
 const userInfoSchema = {
@@ -57,7 +61,8 @@ const wechatUserSchema = {
 } as const;
 
 const anonymous = (ctx: RouteContext, name?: string) => requestMetadata(ctx, { kind: 'anonymous', name: name ?? null });
-const device = (value: string | null | undefined) => value || null;
+const device = (value: Lax) => (value === null || value === undefined || value === '' ? null : String(value));
+const optional = (value: Lax) => (value === null || value === undefined ? null : String(value));
 
 /** POSTs the SMS code to SMS_WEBHOOK_URL as JSON `{mobile, code, ttlSeconds}`; a non-2xx answer fails the request. */
 function smsSender(url: string): CodeDeps['sendSms'] {
@@ -81,7 +86,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const codeDeps: CodeDeps = { ...base, codeTtlSeconds: config.insightCodeTtlSeconds, smsCodeTtlSeconds: config.insightSmsCodeTtlSeconds, sendSms: smsSender(config.smsWebhookUrl) };
   const wechatDeps: WechatDeps = { ...base, wechatApiBase: config.wechatApiBase };
 
-  const codes = defineRoute<{ query: { account: string; type: 0 | 1 } }>({
+  const codes = defineRoute<{ query: { account: string; type: 0 | 1 | null } }>({
     method: 'get',
     path: '/tokens/codes',
     summary: '获取Code: a one-time code for the sign-in signature',
@@ -94,8 +99,8 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
       query: {
         type: 'object',
         required: ['account'],
-        additionalProperties: false,
-        properties: { account: { type: 'string', minLength: 1, maxLength: 128 }, type: { type: 'integer', enum: [0, 1], default: 0 } },
+        // As Spring's @RequestParam: unknown parameters are ignored, an empty type is the default.
+        properties: { account: { type: 'string', minLength: 1, maxLength: 128 }, type: { type: ['integer', 'null'], enum: [0, 1, null], default: 0 } },
       },
     },
     responses: { 200: { description: 'The code (32 hex)', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
@@ -105,7 +110,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
     },
   });
 
-  const signIn = defineRoute<{ body: { appId: string; tenantId?: string | null; account: string; signature: string; deviceId?: string | null } }>({
+  const signIn = defineRoute<{ body: { appId: string; tenantId?: Lax; account: string | number; signature: string; deviceId?: Lax } }>({
     method: 'post',
     path: '/tokens',
     summary: '获取Token: sign in with the signature',
@@ -117,7 +122,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
       body: {
         type: 'object',
         required: ['appId', 'account', 'signature'],
-        properties: { appId: HEX32, tenantId: OPTIONAL_ID, account: { type: 'string', minLength: 1, maxLength: 128 }, signature: HEX32, deviceId: DEVICE },
+        properties: { appId: HEX32, tenantId: OPTIONAL_ID, account: ACCOUNT, signature: HEX32, deviceId: DEVICE },
       },
     },
     responses: { 200: { description: 'Tokens and the user', schema: tokenSchema } },
@@ -125,13 +130,13 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
       const b = ctx.request.body;
       return signInWithSignature(
         base,
-        { appId: b.appId.toLowerCase(), tenantId: b.tenantId ?? null, account: b.account, signature: b.signature, deviceId: device(b.deviceId) },
-        anonymous(ctx, b.account),
+        { appId: b.appId.toLowerCase(), tenantId: optional(b.tenantId), account: String(b.account), signature: b.signature, deviceId: device(b.deviceId) },
+        anonymous(ctx, String(b.account)),
       );
     },
   });
 
-  const withWechatCode = defineRoute<{ body: { appId: string; tenantId?: string | null; weChatAppId: string; code: string; deviceId?: string | null } }>({
+  const withWechatCode = defineRoute<{ body: { appId: string; tenantId?: Lax; weChatAppId: string; code: string; deviceId?: Lax } }>({
     method: 'post',
     path: '/tokens/withWechatCode',
     summary: '微信授权码获取Token',
@@ -156,7 +161,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
       const b = ctx.request.body;
       const result = await signInWithWechatCode(
         wechatDeps,
-        { appId: b.appId.toLowerCase(), tenantId: b.tenantId ?? null, weChatAppId: b.weChatAppId, code: b.code, deviceId: device(b.deviceId) },
+        { appId: b.appId.toLowerCase(), tenantId: optional(b.tenantId), weChatAppId: b.weChatAppId, code: b.code, deviceId: device(b.deviceId) },
         requestMetadata(ctx, { kind: 'wechat', name: b.weChatAppId }),
       );
       if ('unbound' in result) insightEnvelope.ok(ctx, result.unbound, { option: false });
@@ -165,7 +170,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   });
 
   const withWechatUnionId = defineRoute<{
-    body: { appId: string; tenantId?: string | null; weChatAppId: string; unionId: string; mobile: string; smsCode: string; isReplace?: boolean | string | null; deviceId?: string | null };
+    body: { appId: string; tenantId?: Lax; weChatAppId: string; unionId: string; mobile: string; smsCode: string; isReplace?: boolean | string | number | null; deviceId?: Lax };
   }>({
     method: 'post',
     path: '/tokens/withWechatUnionId',
@@ -186,7 +191,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
           unionId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
           mobile: { type: 'string', pattern: '^\\+?[0-9]{5,20}$' },
           smsCode: { type: 'string', pattern: '^[0-9]{6}$' },
-          isReplace: { type: ['boolean', 'string', 'null'], maxLength: 5 },
+          isReplace: { type: ['boolean', 'string', 'integer', 'null'], maxLength: 5, minimum: 0, maximum: 1 },
           deviceId: DEVICE,
         },
       },
@@ -194,12 +199,12 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
     responses: { 200: { description: 'Tokens and the user', schema: tokenSchema } },
     async handler(ctx) {
       const b = ctx.request.body;
-      const isReplace = b.isReplace === true || (typeof b.isReplace === 'string' && ['true', '1'].includes(b.isReplace.toLowerCase()));
+      const isReplace = b.isReplace === true || b.isReplace === 1 || (typeof b.isReplace === 'string' && ['true', '1'].includes(b.isReplace.toLowerCase()));
       return signInWithWechatUnionId(
         wechatDeps,
         {
           appId: b.appId.toLowerCase(),
-          tenantId: b.tenantId ?? null,
+          tenantId: optional(b.tenantId),
           weChatAppId: b.weChatAppId,
           unionId: b.unionId,
           mobile: b.mobile,
