@@ -130,11 +130,35 @@ export async function receiveBizCallback(deps: ReceiveDeps, appid: string, query
   return { duplicate, event: recorded.event, eventId, doc, reply };
 }
 
-/** The authorizers (current or former) with this appid or this original id, from the read model. */
+/**
+ * The authorizers (current or former) with this appid or this original id, from the read model.
+ * Every biz push asks, so answers are kept for a few seconds per (appid, original id): an account
+ * authorized meanwhile is taken at the URL's word a little longer, as before it was recorded.
+ */
 async function authorizersNamed(knex: Knex, appid: string, userName: string): Promise<KnownAuthorizer[]> {
-  const rows = await knex('wx_authorizers').where('appid', appid).orWhere('user_name', userName).select<Array<{ appid: string; user_name: string }>>('appid', 'user_name');
-  return rows.map((r) => ({ appid: r.appid, userName: r.user_name }));
+  const key = `${appid} ${userName}`;
+  let cache = knownAuthorizers.get(knex);
+  if (!cache) knownAuthorizers.set(knex, (cache = new Map()));
+  const cached = cache.get(key);
+  if (cached && Date.now() - cached.at < KNOWN_AUTHORIZERS_MS) return cached.known;
+  let known: KnownAuthorizer[];
+  try {
+    const rows = await knex('wx_authorizers').where('appid', appid).orWhere('user_name', userName).select<Array<{ appid: string; user_name: string }>>('appid', 'user_name');
+    known = rows.map((r) => ({ appid: r.appid, userName: r.user_name }));
+  } catch (err) {
+    // The projector creates its tables; an API started before any projector ran has recorded no authorizer yet.
+    if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
+    known = [];
+  }
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(key, { at: Date.now(), known });
+  return known;
 }
+
+const KNOWN_AUTHORIZERS_MS = 5_000;
+const UNDEFINED_TABLE = '42P01';
+/** Per database (each test service has its own). */
+const knownAuthorizers = new WeakMap<Knex, Map<string, { at: number; known: KnownAuthorizer[] }>>();
 
 /** What a component event sets in motion; slow WeChat calls go to a job so the answer stays fast. */
 async function react(deps: ReceiveDeps, event: WxComponentEvent, eventId: string, metadata: EventMetadata): Promise<void> {
