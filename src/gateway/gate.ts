@@ -1,7 +1,7 @@
-import { isIPv6 } from 'node:net';
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import { authenticateAccessToken, type InsightPrincipal } from '../api/insight/access-token';
+import { clientNetwork } from '../commands/client-network';
 import { DomainError } from '../commands/domain-error';
 import type { Dependencies } from '../runtime/dependencies';
 import { currentLiveConfigs, matchLiveConfig, type LiveConfig } from './live-configs';
@@ -64,7 +64,7 @@ export async function passGate(deps: GateDeps, request: GateRequest): Promise<Ga
  */
 function limitSubjects(config: LiveConfig, device: string, address: string | null, factor: number) {
   const endpoint = `${config.method} ${config.url}`;
-  const network = address ? networkOf(address) : 'unknown';
+  const network = clientNetwork(address);
   const limits = { gapSeconds: config.limitGap, cycleSeconds: config.limitCycle, max: config.limitMax };
   return [
     { subject: `${endpoint} ${device}`, limits },
@@ -73,18 +73,4 @@ function limitSubjects(config: LiveConfig, device: string, address: string | nul
       limits: { ...limits, perGap: factor, max: limits.max === null ? null : limits.max * factor },
     },
   ];
-}
-
-/** An IPv6 client holds a whole /64 (2^64 addresses to rotate through): it is limited as one. */
-export function networkOf(address: string): string {
-  if (!isIPv6(address)) return address;
-  const [head = '', tail] = address.split('::');
-  const groups = (part: string | undefined) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-  const first = groups(head);
-  const last = tail === undefined ? [] : groups(tail);
-  const full = [...first, ...Array<string>(Math.max(0, 8 - first.length - last.length)).fill('0'), ...last];
-  return `${full
-    .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
 }

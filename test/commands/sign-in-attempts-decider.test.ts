@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { addressDecider, LOCK_MS, MAX_ADDRESS_FAILURES, MAX_LOGIN_FAILURES, type RecordSignInAttempt } from '../../src/commands/sign-in-attempts/decider';
 import type { SignInAttemptEvent } from '../../src/commands/sign-in-attempts/events';
-import { signInAddress, signInLoginKey } from '../../src/commands/sign-in-attempts/handler';
+import { signInLoginKey } from '../../src/commands/sign-in-attempts/handler';
 import { deciderSpec } from '../support/decider-spec';
 
 const spec = deciderSpec(addressDecider);
@@ -112,16 +112,7 @@ describe('sign-in attempts: counted per login and client address', () => {
   });
 });
 
-describe('sign-in attempts: which address a client counts as', () => {
-  it('counts IPv4 by address, IPv6 by its /64, and no address as one shared bucket', () => {
-    assert.equal(signInAddress('127.0.0.2'), '127.0.0.2');
-    assert.equal(signInAddress('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
-    assert.equal(signInAddress('2001:db8:1:2::9'), '2001:db8:1:2::/64');
-    assert.equal(signInAddress('2001:0DB8:0001:0002:ffff::1%eth0'), '2001:db8:1:2::/64');
-    assert.equal(signInAddress('::1'), '0:0:0:0::/64');
-    assert.equal(signInAddress(null), 'unknown');
-  });
-
+describe('sign-in attempts: how a login is keyed', () => {
   it('keys a login case- and space-insensitively, and never as its text', () => {
     assert.equal(signInLoginKey(' Alice '), signInLoginKey('alice'));
     assert.ok(!signInLoginKey('alice').includes('alice'));

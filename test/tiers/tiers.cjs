@@ -24,6 +24,7 @@ module.exports = {
     'test/api/surface-before-hook.test.ts',
     'test/api/surface-routing.test.ts',
     'test/api/unstorable-input.test.ts',
+    'test/commands/client-network.test.ts',
     'test/commands/files-thumbnail.test.ts',
     'test/observability/**/*.test.ts',
     'test/runtime/compose.test.ts',

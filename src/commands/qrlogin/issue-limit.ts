@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { clientNetwork } from '../client-network';
 import type { Redis } from 'ioredis';
 
 /**
@@ -34,19 +34,9 @@ redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return {0}`;
 
-/** IPv4 as it is; IPv6 by its /64, which one subscriber usually holds whole. */
-export function limitedAddress(ip: string | null): string {
-  if (!ip) return 'unknown';
-  if (!isIPv6(ip)) return ip;
-  const [head, tail = ''] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
 
 export async function takeQrIssue(redis: Redis, ip: string | null, limits: QrIssueLimits, now = Date.now()): Promise<QrIssueVerdict> {
-  const address = limitedAddress(ip);
+  const address = clientNetwork(ip);
   const [refused, waitMs] = (await redis.eval(
     SCRIPT,
     2,

@@ -1,29 +1,14 @@
-import { isIPv6 } from 'node:net';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
 import { sha256Hex } from '../../secrets/digest';
 import { handleCommand } from '../handle';
 import type { Surface } from '../identity/events';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { addressDecider } from './decider';
+import { clientNetwork } from '../client-network';
 import { signInAddressStream } from './events';
 
 /** Bump the schema whenever AddressState or evolveAddress changes. */
 export const ADDRESS_SNAPSHOTS: SnapshotPolicy = { schema: 'sign-in-address@1', every: 20 };
-
-/**
- * Where a client is counted: an IPv4 address as it is; an IPv6 address by its /64, because one
- * subscriber usually holds a whole /64 and could otherwise step to a fresh address per guess.
- */
-export function signInAddress(ip: string | null): string {
-  if (!ip) return 'unknown';
-  const bare = ip.split('%')[0]!;
-  if (!isIPv6(bare)) return bare;
-  const [head, tail = ''] = bare.split('::') as [string, string?];
-  const left = head ? head.split(':') : [];
-  const right = bare.includes('::') && tail ? tail.split(':') : [];
-  const groups = bare.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`;
-}
 
 /** A digest of the login as the user types it: equal for `Admin` and ` admin`, never the text itself. */
 export const signInLoginKey = (login: string): string => sha256Hex(`sign-in-login:${login.trim().toLowerCase()}`).slice(0, 32);
@@ -46,7 +31,7 @@ export async function recordSignInAttempt(
   attempt: SignInAttempt,
   metadata: EventMetadata,
 ): Promise<void> {
-  const address = signInAddress(metadata.clientIp);
+  const address = clientNetwork(metadata.clientIp);
   // The caller's name is the login as typed, which may be a password typed into the wrong field.
   const anonymous: EventMetadata = metadata.actor.kind === 'anonymous' ? { ...metadata, actor: { kind: 'anonymous' } } : metadata;
   await handleCommand(
