@@ -11,4 +11,10 @@ describe('the network a client is counted as (lockouts, rate limits)', () => {
     assert.equal(clientNetwork('::1'), '0:0:0:0::/64');
     assert.equal(clientNetwork(null), 'unknown');
   });
+
+  it('is the IPv4 address of a client a dual-stack listener reports as ::ffff:a.b.c.d, so IPv4 clients are not one bucket', () => {
+    assert.equal(clientNetwork('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.equal(clientNetwork('::FFFF:203.0.113.10'), '203.0.113.10');
+    assert.notEqual(clientNetwork('::ffff:203.0.113.9'), clientNetwork('::ffff:198.51.100.1'));
+  });
 });
