@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startTestService, type TestService } from '../support/service';
 import { createApp, createUser } from '../api/insight/insight-client';
 import { adminHeaders } from '../api/insight/signed-in';
-import { DesktopClient, FUNCTION_DTO, loginDto, MODULE_DTO, send, type Exchange } from './insight-desktop-client';
+import { DesktopClient, FUNCTION_DTO, loginDto, LOOK_UP_MEMBER, MODULE_DTO, send, type Exchange } from './insight-desktop-client';
 
 /**
  * Contract of the Insight clients (xuanbg/Utility desktop: TokenHelper, HttpClient, MainForm's
@@ -83,6 +83,69 @@ describe('Insight clients, unchanged, against this service', function () {
       const token = await send(svc, 'POST', '/base/auth/v1.0/tokens', null, { account: user.account, signature, appId, tenantId: null, deptId: null }, { object: { expire: 'int', failure: 'int' } });
       const data = readable(token, { success: true, code: 200 }).data as { expire: number; failure: number };
       assert.ok(data.expire > 0 && data.failure > data.expire);
+    });
+  });
+
+  describe('sign-in dialog with ShowTenant (MainForm DataModel.getTenants, a later API than the seed)', () => {
+    it('GET {appId}/tenants?account= on entering the password: one row the dialog preselects; POST tokens with its id signs in to the tenant the user holds', async () => {
+      const account = newAccount();
+      const tenant = randomBytes(16).toString('hex');
+      const created = await svc.request('POST', '/v1/users', { body: { account, password, name: account, tenantId: tenant }, headers: await adminHeaders(svc) });
+      assert.equal(created.status, 201, created.text);
+      const client = new DesktopClient(svc, appId, account, password);
+      const rows = await client.pickTenant();
+      assert.equal(rows?.length, 1, client.log[0]!.exchange.text);
+      assert.equal(typeof rows![0]!.name, 'string');
+      assert.ok(client.tenantId, 'preselected: 请选择登录的企业！ is not shown');
+      assert.equal(await client.getTokens(), true, JSON.stringify(client.log.map((l) => l.exchange.text)));
+      assert.equal(client.userInfo!.tenantId, tenant, 'the user\'s own tenant, not the picker\'s placeholder');
+    });
+
+    it('a known and an unknown account get the very same answer (no account oracle before a password); an unknown app gets [] and the dialog says so', async () => {
+      const user = await newUser();
+      const known = await send(svc, 'GET', `/base/auth/v1.0/${appId}/tenants`, null, { account: user.account }, { list: LOOK_UP_MEMBER });
+      const unknown = await send(svc, 'GET', `/base/auth/v1.0/${appId}/tenants`, null, { account: newAccount() }, { list: LOOK_UP_MEMBER });
+      readable(known, { success: true, code: 200 });
+      assert.equal(known.text, unknown.text);
+      const noApp = await send(svc, 'GET', `/base/auth/v1.0/${randomBytes(16).toString('hex')}/tenants`, null, { account: user.account }, { list: LOOK_UP_MEMBER });
+      assert.deepEqual(readable(noApp, { success: true, code: 200 }).data, []);
+    });
+
+    it('without an account: a readable refusal, HTTP 200', async () => {
+      readable(await send(svc, 'GET', `/base/auth/v1.0/${appId}/tenants`, null, null), { success: false });
+    });
+  });
+
+  describe('submit token (BaseDataModel.getToken, a later API than the seed)', () => {
+    it('GET tokens?key= signed in: a 32-hex token, the same for the same key within the hour, another for another key or another user', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const alice = new DesktopClient(svc, appId, a.account, password);
+      const bob = new DesktopClient(svc, appId, b.account, password);
+      const key = md5(`${a.id}:POST:/base/user/v1.0/users`);
+      const first = await alice.request('GET', '/base/auth/v1.0/tokens', { key }, 'string');
+      assert.equal(first?.success, true, JSON.stringify(alice.log.map((l) => l.exchange.text)));
+      assert.match(first!.data as string, /^[0-9a-f]{32}$/);
+      assert.equal((await alice.request('GET', '/base/auth/v1.0/tokens', { key }, 'string'))?.data, first!.data);
+      assert.notEqual((await alice.request('GET', '/base/auth/v1.0/tokens', { key: md5('other') }, 'string'))?.data, first!.data);
+      const bobs = await bob.request('GET', '/base/auth/v1.0/tokens', { key }, 'string');
+      assert.equal(bobs?.success, true);
+      assert.notEqual(bobs!.data, first!.data);
+    });
+
+    it('asked at the same moment by one user for one key: one token for all', async () => {
+      const user = await newUser();
+      const client = new DesktopClient(svc, appId, user.account, password);
+      assert.equal(await client.getTokens(), true);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => send(svc, 'GET', '/base/auth/v1.0/tokens', client.accessToken, { key: 'same-form' }, 'string')));
+      assert.equal(new Set(answers.map((x) => readable(x, { success: true }).data)).size, 1);
+    });
+
+    it('without a token: 421, so the client signs in and asks again; never a token for nobody', async () => {
+      const user = await newUser();
+      const client = new DesktopClient(svc, appId, user.account, password);
+      const result = await client.request('GET', '/base/auth/v1.0/tokens', { key: 'k' }, 'string');
+      assert.equal(result?.success, true);
+      assert.deepEqual(client.log.map((l) => l.exchange.result?.code), [421, 200, 200, 200]);
     });
   });
 

@@ -32,6 +32,9 @@ export const MODULE_DTO: CsType = {
   },
 };
 
+/** LookUpMember (BaseForm/Entities): the tenant picker's rows. */
+export const LOOK_UP_MEMBER: CsType = { object: { id: 'string', code: 'string', name: 'string', remark: 'string' } };
+
 /** Json.NET's conversion of `value` to `type`; throws (as DeserializeObject does) where it would. */
 export function csharpRead(type: CsType, value: unknown, at = '$'): unknown {
   const fail = (): never => {
@@ -114,7 +117,7 @@ export class DesktopClient {
   readonly log: { method: string; path: string; exchange: Exchange }[] = [];
   private readonly sign: string;
 
-  constructor(private readonly svc: TestService, private readonly appId: string, readonly account: string, password: string, readonly tenantId: string | null = null) {
+  constructor(private readonly svc: TestService, private readonly appId: string, readonly account: string, password: string, public tenantId: string | null = null) {
     this.sign = md5(account + md5(password));
   }
 
@@ -132,6 +135,18 @@ export class DesktopClient {
     const signature = md5(this.sign + code.result.data);
     const body = loginDto({ appId: this.appId, tenantId: this.tenantId, account: this.account, signature });
     return this.keep(await this.call('POST', '/base/auth/v1.0/tokens', this.accessToken, body, TOKEN_PACKAGE));
+  }
+
+  /**
+   * MainForm with ShowTenant: on entering the password field, DataModel.getTenants(account) (no token);
+   * LoginModel.initTenants preselects the only row, or says 该用户无法登录此系统 when there is none.
+   */
+  async pickTenant(): Promise<Record<string, unknown>[] | null> {
+    const res = await this.call('GET', `/base/auth/v1.0/${this.appId}/tenants`, null, { account: this.account }, { list: LOOK_UP_MEMBER });
+    if (!res.result?.success) return null;
+    const rows = res.result.data as Record<string, unknown>[];
+    if (rows.length === 1) this.tenantId = String(rows[0]!.id);
+    return rows;
   }
 
   async refreshTokens(): Promise<boolean> {

@@ -335,4 +335,29 @@ describe('Laravel template front end, unchanged, against this service', function
       shownMessage(await phone.call('/api/confirmqrlogin', { method: 'post', body: { nonce: 'B'.repeat(32), login: false } }), '二维码已失效，请刷新页面');
     });
   });
+
+  describe("every paged table reads ?page= as Laravel's paginator did", () => {
+    const lists = ['api/users', `api/rbac/roles/users/${encodeURIComponent('user')}`, 'api/departments'];
+
+    it('a page that is not a whole number of at least 1 (0, -2, abc, 1.5, 01, empty) is page 1, not a 422 that would send the table to its error screen', async () => {
+      for (const list of lists) {
+        const first = envelope(await desk.call(`${list}?page=1`), 'ok');
+        assert.ok(first.data.data.length > 0, `${list} has rows to compare`);
+        for (const page of ['0', '-2', 'abc', '1.5', '01', '', '%20']) {
+          const res = envelope(await desk.call(`${list}?page=${page}`), 'ok');
+          assertPage(res.data, 1, []);
+          assert.deepEqual(res.data.data, first.data.data, `${list}?page=${page}`);
+          assert.equal(res.data.prev_page_url, null);
+        }
+      }
+    });
+
+    it('spaces and a plus sign around a number are read as PHP reads them, the last of repeated pages counts, and a page past the last is an empty page', async () => {
+      const first = envelope(await desk.call('api/users?page=1'), 'ok');
+      for (const page of ['%201%20', '%2B1', '9&page=1']) assert.deepEqual(envelope(await desk.call(`api/users?page=${page}`), 'ok').data.data, first.data.data, page);
+      const far = envelope(await desk.call('api/users?page=99999999999'), 'ok');
+      assert.deepEqual([far.data.data, far.data.from, far.data.next_page_url], [[], null, null]);
+      assert.ok(far.data.current_page > far.data.last_page);
+    });
+  });
 });

@@ -330,29 +330,74 @@ describe('the wxcomponent admin front end, page by page', function () {
     });
   });
 
+  describe('paging as gin and gorm read it (every list page)', () => {
+    const range = () => ({ startTime: startOfToday(), endTime: startOfToday() + 86_399 });
+
+    it('offset below 0 is the first row, limit 0 or below is the largest page (gorm left out such an OFFSET or LIMIT), never 1001', async () => {
+      const lists: [string, Data, string][] = [
+        ['/admin/wx-component-records', { infoType: '', ...range() }, 'records'],
+        ['/admin/wx-biz-records', { appid: '', event: '', msgType: '', ...range() }, 'records'],
+        ['/admin/authorizer-list', { appid: '' }, 'records'],
+        ['/admin/dev-weapp-list', { appid: '' }, 'records'],
+        ['/admin/callback-proxy-rule-list', { type: 1 }, 'rules'],
+      ];
+      for (const [path, filters, rows] of lists) {
+        const page = await ok('get', path, { ...filters, offset: 0, limit: 15 });
+        for (const paging of [{ offset: -5, limit: 15 }, { offset: 0, limit: 0 }, { offset: -1, limit: -1 }]) {
+          const lax = await ok('get', path, { ...filters, ...paging });
+          assert.equal(lax.total, page.total, `${path} ${JSON.stringify(paging)}`);
+          assert.deepEqual(lax[rows].length, page[rows].length, `${path} ${JSON.stringify(paging)}`);
+        }
+      }
+    });
+
+    it('a rule list type other than 1 or 2 lists every rule, as the original did; parameters it did not know are ignored', async () => {
+      const [one, two, all] = await Promise.all([1, 2, 0].map((type) => ok('get', '/admin/callback-proxy-rule-list', { type, offset: 0, limit: 999 })));
+      assert.equal(all.total, one.total + two.total);
+      await ok('get', '/admin/wx-component-records', { infoType: '', offset: 0, limit: 15, _t: Date.now() });
+    });
+
+    it('a limit or offset that is not a number stays 1001, as gin answered it', async () => {
+      assert.equal((await frontEnd('get', '/admin/authorizer-list', { offset: 0, limit: 'abc', appid: '' })).code, 1001);
+      assert.equal((await frontEnd('get', '/admin/callback-proxy-rule-list', { type: 1, offset: 'x', limit: 15 })).code, 1001);
+    });
+  });
+
   describe('proxy 配置 (proxyConfig)', () => {
-    it('reads data.open and data.port; 开启 and 编辑 POST {open, port} and the page reads them back', async () => {
+    it('reads data.open and data.port: 目前状态 关闭 (nothing is passed through here) and the saved port; 编辑 POSTs {open: false, port} and the page reads it back', async () => {
       const initial = await ok('get', '/admin/proxy');
       assert.equal(initial.open, false);
       assert.equal(typeof initial.port, 'number');
-      await ok('post', '/admin/proxy', { open: true, port: 8082 });
-      assert.deepEqual(await ok('get', '/admin/proxy'), { open: true, port: 8082, url: 'http://127.0.0.1:8082' });
-      await ok('post', '/admin/proxy', { open: false, port: 9000 });
-      const after = await ok('get', '/admin/proxy');
-      assert.deepEqual({ open: after.open, port: after.port }, { open: false, port: 9000 });
+      await ok('post', '/admin/proxy', { open: false, port: 8082 });
+      assert.deepEqual(await ok('get', '/admin/proxy'), { open: false, port: 8082, url: 'http://127.0.0.1:8082', forwarding: false });
     });
 
-    it('two admins saving at the same moment: both answer, and the page then reads one of the two settings whole', async () => {
-      const answers = await Promise.all([{ open: true, port: 8101 }, { open: false, port: 8102 }].map((c) => frontEnd('post', '/admin/proxy', c)));
+    it('开启 POSTs {open: true, port}: code 1002, whose data the page toasts (it says why), and nothing changes; the page still reads 关闭', async () => {
+      await ok('post', '/admin/proxy', { open: false, port: 8090 });
+      const refused = await frontEnd('post', '/admin/proxy', { open: true, port: 8091 });
+      assert.equal(refused.code, 1002, 'the page shows data for 1002, and only then');
+      assert.equal(typeof refused.data, 'string');
+      assert.match(refused.data, /proxy/);
+      assert.deepEqual(await ok('get', '/admin/proxy'), { open: false, port: 8090, url: 'http://127.0.0.1:8090', forwarding: false });
+    });
+
+    it('with a port saved, a path no route serves is still refused here, never passed to that local port', async () => {
+      await ok('post', '/admin/proxy', { open: false, port: target.port });
+      const res = await h.svc.request('GET', '/some/business/path');
+      assert.notEqual(res.text, 'received by target');
+    });
+
+    it('two admins saving at the same moment: both answer, and the page then reads one of the two ports', async () => {
+      const answers = await Promise.all([8101, 8102].map((port) => frontEnd('post', '/admin/proxy', { open: false, port })));
       assert.deepEqual(answers.map((a) => a.code), [0, 0]);
       const now = await ok('get', '/admin/proxy');
-      assert.ok((now.open === true && now.port === 8101) || (now.open === false && now.port === 8102), JSON.stringify(now));
+      assert.ok([8101, 8102].includes(now.port) && now.open === false, JSON.stringify(now));
     });
 
     it('a blank port field is sent as null (+"" is NaN) and read as 0, as the original read it; a port past 65535 is refused', async () => {
       await ok('post', '/admin/proxy', { open: false, port: null });
       assert.equal((await ok('get', '/admin/proxy')).port, 0);
-      assert.equal((await frontEnd('post', '/admin/proxy', { open: true, port: 70000 })).code, 1001);
+      assert.equal((await frontEnd('post', '/admin/proxy', { open: false, port: 70000 })).code, 1001);
     });
   });
 

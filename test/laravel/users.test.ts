@@ -65,8 +65,9 @@ describe('Laravel /api: GET /api/users', function () {
     assert.match(paged.next_page_url, /search=member/);
   });
 
-  it('refuses bad paging with 422, no token with 401, and a plain user with 403', async () => {
-    for (const q of ['?page=0', '?page=abc', `?search=${'x'.repeat(1025)}`]) assert.equal((await list(q)).status, 422, q);
+  it('reads a bad page as page 1 (as Laravel), refuses an overlong search with 422, no token with 401, and a plain user with 403', async () => {
+    for (const q of ['?page=0', '?page=abc']) assert.deepEqual([(await list(q)).status, (await list(q)).body.data.current_page], [200, 1], q);
+    assert.equal((await list(`?search=${'x'.repeat(1025)}`)).status, 422);
     assert.equal((await svc.request('GET', '/api/users')).status, 401);
     const plain = await createLaravelUser(svc, 'plain-user');
     const refused = await list('', plain);

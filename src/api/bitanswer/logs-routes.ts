@@ -10,13 +10,15 @@ interface Paging {
   limit: number;
 }
 
+/** The documented largest page. A page size is not data: more is served as this many rows, not refused. */
+const MAX_LIMIT = 1000;
 const SN_PARAMS = { type: 'object', required: ['sn'], properties: { sn: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 const PAGING = {
   type: 'object',
   additionalProperties: false,
   properties: {
     offset: { type: 'integer', minimum: 0, maximum: 100_000_000, default: 0, description: 'Index of the first row' },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    limit: { type: 'integer', minimum: 1, default: 50, description: `Rows a page, at most ${MAX_LIMIT}: a larger limit is served ${MAX_LIMIT} rows` },
   },
 } as const;
 
@@ -81,7 +83,7 @@ export async function readLogPage(knex: Knex, sn: string, paging: Paging, filter
       .clone()
       .orderBy([...keys, { column: 'session_id', order: keys[0]!.order }])
       .offset(paging.offset)
-      .limit(paging.limit) as unknown as Promise<Array<Record<string, unknown>>>,
+      .limit(Math.min(paging.limit, MAX_LIMIT)) as unknown as Promise<Array<Record<string, unknown>>>,
   ]);
   if (!license) throw new DomainError('not_found', 'no such sn');
   return { total: Number(counted[0].count), items: rows.map(itemOf) };

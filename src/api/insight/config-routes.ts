@@ -20,13 +20,19 @@ import { configAdminScheme } from './config-admin';
 
 const HEX32 = '^[0-9a-f]{32}$';
 const idParams: JsonSchema = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: HEX32 } } };
+const MAX_PAGE = 100_000;
+const MAX_SIZE = 1000;
+/**
+ * As the original read them (Spring's @RequestParam with defaults, then PageHelper): unknown
+ * parameters are ignored, an empty one is its default, a page below 1 is the first page, and a size
+ * of 0 or less asks for no rows (the total still comes in `option`). A size past ours is served at ours.
+ */
 const pagedQuery: JsonSchema = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     keyword: { type: 'string', maxLength: 128 },
-    page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
-    size: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+    page: { type: ['integer', 'null'], default: 1, description: `From 1; below 1 (or empty) is 1, past ${MAX_PAGE} is ${MAX_PAGE}` },
+    size: { type: ['integer', 'null'], default: 20, description: `Rows a page; empty is 20, 0 or less gives no rows, past ${MAX_SIZE} is ${MAX_SIZE}` },
   },
 };
 const nullableInt = (max: number): JsonSchema => ({ type: ['integer', 'null'], minimum: 0, maximum: max, default: null });
@@ -90,7 +96,7 @@ const logSchema: JsonSchema = {
 };
 
 type ConfigBody = ConfigFields & { createdTime?: unknown };
-type PagedQuery = { keyword?: string; page: number; size: number };
+type PagedQuery = { keyword?: string; page: number | null; size: number | null };
 
 /** Insight's time format: `2019-09-21 14:40:50` (UTC). */
 const insightTime = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
@@ -148,8 +154,10 @@ async function actorOf(knex: Knex, ctx: RouteContext): Promise<ConfigActor> {
 const metadataOf = (ctx: RouteContext, actor: ConfigActor) => requestMetadata(ctx, { kind: 'user', id: actor.id, name: actor.name });
 
 async function paged<Row>(query: Knex.QueryBuilder, page: PagedQuery, order: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<{ rows: Row[]; total: number }> {
+  const size = Math.min(Math.max(page.size ?? 20, 0), MAX_SIZE);
+  const number = Math.min(Math.max(page.page ?? 1, 1), MAX_PAGE);
   const [rows, count] = await Promise.all([
-    order(query.clone()).offset((page.page - 1) * page.size).limit(page.size),
+    size === 0 ? Promise.resolve([]) : order(query.clone()).offset((number - 1) * size).limit(size),
     query.clone().count<{ n: string }[]>('* as n'),
   ]);
   return { rows: rows as Row[], total: Number(count[0]?.n ?? 0) };

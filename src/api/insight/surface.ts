@@ -4,6 +4,7 @@ import type { Surface } from '../surface';
 import { insightAccessTokenScheme } from './access-token';
 import { configAdminSchemes } from './config-admin';
 import { interfaceConfigGate } from './config-gate';
+import { laterApiRoutes } from './later-api-routes';
 import { configRoutes } from './config-routes';
 import { navigatorRoutes } from './navigator-routes';
 import { tokenRoutes } from './token-routes';
@@ -18,6 +19,6 @@ export function insightSurface(deps: Dependencies): Surface {
     securitySchemes: { accessToken: insightAccessTokenScheme(deps), ...configAdminSchemes(deps) },
     defaultSecurity: 'accessToken',
     before: interfaceConfigGate(deps),
-    routes: [...tokenRoutes(deps), ...navigatorRoutes(deps), ...configRoutes(deps)],
+    routes: [...tokenRoutes(deps), ...laterApiRoutes(deps), ...navigatorRoutes(deps), ...configRoutes(deps)],
   };
 }

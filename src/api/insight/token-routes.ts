@@ -7,6 +7,7 @@ import { insightEnvelope } from '../envelopes/insight';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type RouteContext } from '../route';
 import { insightPrincipal } from './access-token';
+import { OWN_TENANT } from './later-api-routes';
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-fA-F]{32}$' } as const;
 // Jackson, behind the original's String fields, took a JSON number as its decimal text; so do these.
@@ -62,7 +63,8 @@ const wechatUserSchema = {
 
 const anonymous = (ctx: RouteContext, name?: string) => requestMetadata(ctx, { kind: 'anonymous', name: name ?? null });
 const device = (value: Lax) => (value === null || value === undefined || value === '' ? null : String(value));
-const optional = (value: Lax) => (value === null || value === undefined ? null : String(value));
+// The tenant list's one entry stands for the user's own tenant: no tenant named.
+const optional = (value: Lax) => (value === null || value === undefined || value === OWN_TENANT.id ? null : String(value));
 
 /** POSTs the SMS code to SMS_WEBHOOK_URL as JSON `{mobile, code, ttlSeconds}`; a non-2xx answer fails the request. */
 function smsSender(url: string): CodeDeps['sendSms'] {

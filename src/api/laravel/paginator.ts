@@ -1,11 +1,18 @@
 import type { Knex } from 'knex';
 import type { JsonSchema, RouteContext } from '../route';
+import { MAX_PAGE } from './page-reading';
 
 /** Laravel's `paginate()` default. */
 export const PER_PAGE = 15;
 
 export const pageQuerySchema = {
-  page: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1, description: 'Page number, from 1' },
+  page: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    default: 1,
+    description: `Page number, from 1. As Laravel's paginator: anything that is not a whole number of at least 1 (0, -3, abc) is page 1; past ${MAX_PAGE} is ${MAX_PAGE}`,
+  },
 } as const;
 
 /** The shape `LengthAwarePaginator::toArray()` gives. */

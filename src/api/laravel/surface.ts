@@ -5,6 +5,7 @@ import { authRoutes } from './auth-routes';
 import { fileRoutes } from './file-routes';
 import { qrLoginRoutes } from './qrlogin-routes';
 import { rbacRoutes } from './rbac-routes';
+import { readPageAsLaravel } from './page-reading';
 import { LARAVEL_PREFIX, laravelBearerScheme } from './session';
 import { usersRoutes } from './users-routes';
 import { wecomOauthRoutes } from './wecom-oauth-routes';
@@ -23,6 +24,7 @@ export function laravelSurface(deps: Dependencies): Surface {
     envelope: laravelEnvelope,
     securitySchemes: { laravelJwt: laravelBearerScheme(deps) },
     defaultSecurity: 'laravelJwt',
+    before: (ctx) => readPageAsLaravel(ctx),
     routes: [
       ...authRoutes(deps),
       ...rbacRoutes(deps),

@@ -3,6 +3,7 @@ import { componentAccessToken } from '../../commands/wxcomponent/tokens';
 import type { Dependencies } from '../../runtime/dependencies';
 import { callWechat } from '../../wechat/client';
 import { defineRoute, type Route } from '../route';
+import { laxLimit, laxOffset, pageWindow } from './lax-query';
 import { listOf, rfc3339 } from './record-routes';
 
 /**
@@ -62,19 +63,18 @@ export function authorizerListRoute(deps: Dependencies): Route {
     request: {
       query: {
         type: 'object',
-        additionalProperties: false,
         properties: {
-          offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+          offset: laxOffset,
           count: { type: 'integer', minimum: 1 },
-          limit: { type: 'integer', minimum: 1 },
+          limit: laxLimit(MAX_AUTHORIZER_PAGE, null),
           appid: { type: 'string', maxLength: 64 },
         },
       },
     },
     responses: { 200: { description: 'A page of authorizers', schema: listOf({ type: 'object' }) } },
     async handler(ctx) {
-      const { offset, count, limit, appid } = ctx.state.query;
-      const size = count !== undefined ? Math.min(count, MAX_COUNT_PAGE) : Math.min(limit ?? 10, MAX_AUTHORIZER_PAGE);
+      const { count, limit, appid } = ctx.state.query;
+      const { offset, limit: size } = count !== undefined ? pageWindow(ctx.state.query.offset, count, MAX_COUNT_PAGE) : pageWindow(ctx.state.query.offset, limit ?? 10, MAX_AUTHORIZER_PAGE);
       const base = () => {
         const q = deps.knex('wx_authorizers').where('authorized', true);
         return appid ? q.where('appid', appid) : q;

@@ -5,6 +5,7 @@ import { latestTicketReader } from '../../commands/wxcomponent/receive';
 import { authorizerAccessToken, componentAccessToken } from '../../commands/wxcomponent/tokens';
 import type { Dependencies } from '../../runtime/dependencies';
 import { defineRoute, type Route } from '../route';
+import { laxLimit, laxOffset, pageWindow } from './lax-query';
 
 /** RFC 3339 UTC to the second, as the seed shows (`2021-12-23T02:47:37Z`). */
 export const rfc3339 = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
@@ -12,10 +13,7 @@ const unixToIso = (s: number) => new Date(s * 1000).toISOString();
 
 /** Largest page served; the admin front end asks for more at times (999 rules), which is clamped, as a page size is not data. */
 export const MAX_PAGE = 100;
-const paging = {
-  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
-  limit: { type: 'integer', minimum: 1, default: 10, description: `Page size; more than ${MAX_PAGE} is served as ${MAX_PAGE}` },
-} as const;
+const paging = { offset: laxOffset, limit: laxLimit(MAX_PAGE) } as const;
 const timeRange = {
   startTime: { type: 'integer', minimum: 0, maximum: 99_999_999_999, description: 'Received at or after (Unix seconds)' },
   endTime: { type: 'integer', minimum: 0, maximum: 99_999_999_999, description: 'Received at or before (Unix seconds); default now' },
@@ -54,7 +52,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
     summary: 'Component pushes received, newest first',
     tags: ['wxcomponent records'],
     request: {
-      query: { type: 'object', additionalProperties: false, properties: { ...timeRange, infoType: { type: 'string', maxLength: 64 }, ...paging } },
+      query: { type: 'object', properties: { ...timeRange, infoType: { type: 'string', maxLength: 64 }, ...paging } },
     },
     responses: {
       200: {
@@ -64,13 +62,14 @@ export function recordRoutes(deps: Dependencies): Route[] {
     },
     async handler(ctx) {
       const query = ctx.state.query;
+      const window = pageWindow(query.offset, query.limit, MAX_PAGE);
       const base = () => {
         const q = timeFilter(knex('wx_component_records'), query);
         if (query.infoType) q.where('info_type', query.infoType);
         return q;
       };
       const [rows, counted] = await Promise.all([
-        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(Math.min(query.limit, MAX_PAGE)),
+        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(window.offset).limit(window.limit),
         base().count<{ count: string }[]>('* as count'),
       ]);
       return {
@@ -93,7 +92,6 @@ export function recordRoutes(deps: Dependencies): Route[] {
     request: {
       query: {
         type: 'object',
-        additionalProperties: false,
         properties: {
           ...timeRange,
           appid: { type: 'string', maxLength: 64 },
@@ -106,6 +104,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'A page of records', schema: listOf({ type: 'object' }) } },
     async handler(ctx) {
       const query = ctx.state.query;
+      const window = pageWindow(query.offset, query.limit, MAX_PAGE);
       const base = () => {
         const q = timeFilter(knex('wx_biz_records'), query);
         if (query.appid) q.where('appid', query.appid);
@@ -114,7 +113,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
         return q;
       };
       const [rows, counted] = await Promise.all([
-        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(query.offset).limit(Math.min(query.limit, MAX_PAGE)),
+        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(window.offset).limit(window.limit),
         base().count<{ count: string }[]>('* as count'),
       ]);
       return {

@@ -7,6 +7,7 @@ import { wxcomponentProjection } from '../../projections/wxcomponent/records';
 import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type Route, type RouteContext } from '../route';
+import { laxLimit, laxOffset, pageWindow } from './lax-query';
 import { MAX_PAGE } from './record-routes';
 import { wxAdmin } from './session';
 
@@ -88,15 +89,20 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     request: {
       query: {
         type: 'object',
-        additionalProperties: false,
-        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, default: 10, description: `more than ${MAX_PAGE} is served as ${MAX_PAGE}` }, type: { type: 'integer', enum: [1, 2] } },
+        properties: {
+          offset: laxOffset,
+          limit: laxLimit(MAX_PAGE),
+          // The original filtered on 1 and 2 and listed every rule for any other number.
+          type: { type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647, description: '1 component events, 2 authorizer messages, anything else all rules' },
+        },
       },
     },
     responses: { 200: { description: 'A page of rules', schema: { type: 'object', properties: { rules: { type: 'array' }, total: { type: 'integer' } } } } },
     async handler(ctx) {
-      const { offset, limit, type } = ctx.state.query;
-      const base = () => (type ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
-      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(Math.min(limit, MAX_PAGE)), base().count<{ count: string }[]>('* as count')]);
+      const { type } = ctx.state.query;
+      const { offset, limit } = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_PAGE);
+      const base = () => (type === 1 || type === 2 ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
+      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(limit), base().count<{ count: string }[]>('* as count')]);
       return {
         rules: rows.map((r: Record<string, unknown>) => ({
           id: Number(r.id),

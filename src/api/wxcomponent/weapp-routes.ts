@@ -5,6 +5,7 @@ import type { Dependencies } from '../../runtime/dependencies';
 import { callWechat, callWechatBinary, camelKeys, uploadWechatMedia, WechatApiError, type WechatCall } from '../../wechat/client';
 import { defineRoute, type JsonSchema, type Route } from '../route';
 import { multipartFile, readBytes } from '../multipart';
+import { laxLimit, laxOffset, pageWindow } from './lax-query';
 import { auditInfoOf, commitBody, submitAuditBody, type AuditInfo, type SubmitAuditBody } from './weapp-bodies';
 
 const APPID = { type: 'string', pattern: '^wx[0-9a-zA-Z]{14,30}$' } as const;
@@ -78,18 +79,17 @@ export function weappRoutes(deps: Dependencies): Route[] {
     request: {
       query: {
         type: 'object',
-        additionalProperties: false,
         properties: {
-          offset: { type: 'integer', minimum: 0, default: 0 },
-          limit: { type: 'integer', minimum: 1, default: 10, description: `more than ${MAX_WEAPP_PAGE} is served as ${MAX_WEAPP_PAGE}` },
+          offset: laxOffset,
+          limit: laxLimit(MAX_WEAPP_PAGE),
           appid: { type: 'string', maxLength: 64, description: 'One mini program; empty means all' },
         },
       },
     },
     responses: { 200: { description: 'A page of mini programs', schema: { type: 'object' } } },
     async handler(ctx) {
-      const { offset, appid } = ctx.state.query;
-      const limit = Math.min(ctx.state.query.limit, MAX_WEAPP_PAGE);
+      const { appid } = ctx.state.query;
+      const { offset, limit } = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_WEAPP_PAGE);
       const q = () => {
         const b = deps.knex('wx_authorizers').where({ authorized: true, app_type: 1 });
         return appid ? b.where('appid', appid) : b;

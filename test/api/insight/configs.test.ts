@@ -102,6 +102,26 @@ describe('Insight configs: 接口配置管理 and its change log', function () {
     assert.equal(wildcard.body.option, 0, 'a % in the keyword is a literal percent sign');
   });
 
+  it('reads paging as the original did (Spring defaults, PageHelper): page 0 or empty is the first page, size 0 no rows, a huge size ours, unknown parameters ignored', async () => {
+    await svc.projector.catchUp({ timeoutMs: 10_000 });
+    const names = (res: { body: { data: { name: string }[] } }) => res.body.data.map((c) => c.name);
+    const first = await call('GET', '/configs?keyword=/paging/&page=1&size=5');
+    assert.equal(first.body.data.length, 5, first.text);
+    for (const query of ['page=0&size=5', 'page=-4&size=5', 'page=&size=5', 'size=5&_t=1700000000000&colour=red']) {
+      const res = await call('GET', `/configs?keyword=/paging/&${query}`);
+      assert.equal(res.body.code, 200, `${query}: ${res.text}`);
+      assert.deepEqual(names(res), names(first), query);
+    }
+    const none = await call('GET', '/configs?keyword=/paging/&size=0');
+    assert.deepEqual([none.body.code, none.body.data, none.body.option], [200, [], 23], none.text);
+    const defaultSize = await call('GET', '/configs?keyword=/paging/&size=');
+    assert.equal(defaultSize.body.data.length, 20, defaultSize.text);
+    const huge = await call('GET', '/configs?keyword=/paging/&size=5000&page=999999999');
+    assert.deepEqual([huge.body.code, huge.body.data], [200, []], huge.text);
+    const all = await call('GET', '/configs?keyword=/paging/&size=5000');
+    assert.equal(all.body.data.length, 23, all.text);
+  });
+
   it('keeps (method, url) unique: of 10 concurrent creates of one endpoint exactly one wins; another method is fine', async () => {
     const before = await eventCount();
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call('POST', '/configs', config({ name: `并发${i}`, url: '/race/v1/endpoint' }))));
@@ -172,11 +192,10 @@ describe('Insight configs: 接口配置管理 and its change log', function () {
     });
   }
 
-  it('refuses malformed JSON, a bad page and an unknown query field with 430, and a missing token with 421', async () => {
+  it('refuses malformed JSON, a page that is not a number and a bad id with 430, and a missing token with 421', async () => {
     const malformed = await call('POST', '/configs', undefined, { rawBody: '{"name":', headers: { 'content-type': 'application/json' } });
     assert.equal(malformed.body.code, 430);
-    assert.equal((await call('GET', '/configs?page=0')).body.code, 430);
-    assert.equal((await call('GET', '/configs?colour=red')).body.code, 430);
+    assert.equal((await call('GET', '/configs?page=abc')).body.code, 430);
     assert.equal((await call('GET', '/configs/not-hex')).body.code, 430);
     const anonymous = await svc.request('GET', `${BASE}/configs`);
     assert.equal(anonymous.body.code, 421);
