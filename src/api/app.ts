@@ -112,7 +112,15 @@ function answerFailure(ctx: Context, envelope: Envelope, err: unknown, outages: 
   if (ctx.headerSent || !ctx.writable) return;
   for (const name of ctx.res.getHeaderNames()) if (!KEPT_HEADERS.has(name)) ctx.res.removeHeader(name);
   envelope.fail(ctx, failure);
+  // Every surface says when to try again, whatever its envelope does with the status.
+  if (failure.code === 'unavailable' && !ctx.response.get('Retry-After')) {
+    const seconds = failure.details?.retryAfterSeconds;
+    ctx.set('Retry-After', String(typeof seconds === 'number' ? Math.max(1, Math.ceil(seconds)) : UNAVAILABLE_RETRY_AFTER_SECONDS));
+  }
 }
+
+/** An unavailable dependency usually answers again within seconds (a failover, a restart, a cut connection). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /** One line per request: what was asked of which route and how it ended. No bodies, no headers, no query string. */
 function accessLog(logger: Logger): Middleware {
