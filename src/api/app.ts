@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { createOutageLog, type OutageLog } from '../observability/outages';
 import { problemDetailsEnvelope } from './envelopes/problem-details';
-import { EventStoreUnavailableError } from '../eventstore/errors';
+import { outageCause } from './dependency-outage';
 import { classifyError, FailureSignal, routeNotFound } from './failure';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
@@ -106,7 +106,8 @@ const KEPT_HEADERS = new Set([REQUEST_ID_HEADER, 'x-content-type-options']);
 function answerFailure(ctx: Context, envelope: Envelope, err: unknown, outages: OutageLog): void {
   const state = ctx.state as RequestState & { failure?: string };
   const { failure, unexpected } = classifyError(err);
-  if (err instanceof EventStoreUnavailableError) outages.refused('event store', err);
+  const cause = outageCause(err);
+  if (cause) outages.refused(cause, err);
   else if (unexpected) state.logger.error({ err, route: state.route }, 'unexpected error');
   state.failure = failure.code;
   if (ctx.headerSent || !ctx.writable) return;

@@ -35,7 +35,9 @@ function run(deps: LicenseDeps, sn: string, command: LicenseCommand, metadata: E
 async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): Promise<void> {
   // Heartbeats only push deadlines later, and the job at the earlier one re-arms itself: only a new session needs a job.
   const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expiryDueAt(Date.parse(e.data.deadline))] : [])));
-  await Promise.all([...due].map((dueAt) => scheduleExpiry(deps.queues, sn, dueAt)));
+  // The session is stored: the client must hear so. Should Redis not take the job, the periodic
+  // sweep (LICENSE_SWEEP_MS) ends the session once past its deadline instead.
+  await Promise.all([...due].map((dueAt) => scheduleExpiry(deps.queues, sn, dueAt).catch(() => undefined)));
 }
 
 /** The IssueLicense command without what the handler supplies (the SN and the clock). */
