@@ -53,6 +53,8 @@ export interface Config {
    * answered 503: a PostgreSQL statement, taking a pooled connection, opening one, a Redis command.
    */
   deadlines: { dbQueryMs: number; dbAcquireMs: number; dbConnectMs: number; redisCommandMs: number };
+  /** How long the answer of a /v1 write sent with an Idempotency-Key is kept for its retries. */
+  idempotencyKeyTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
       dbConnectMs: int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 600_000),
       redisCommandMs: int('REDIS_COMMAND_TIMEOUT_MS', 3_000, 100, 600_000),
     },
+    idempotencyKeyTtlSeconds: int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
   };
 
   if (config.env === 'production') {

@@ -3,7 +3,7 @@ import type { EventMetadata, EventStore } from '../../eventstore/port';
 import type { JobQueues } from '../../runtime/queues';
 import { handleCommand, loadState } from '../handle';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
-import { licenseDecider, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
+import { licenseDecider, ownLiveLogin, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
 import { licenseStream, type LicenseEvent } from './events';
 import { expiryDueAt, scheduleExpiry } from './expiry';
 
@@ -66,9 +66,10 @@ export async function loginSession(
   input: { sn: string; client: ClientInput; priority: number },
   metadata: EventMetadata,
 ): Promise<{ sessionId: string; heartbeatSeconds: number; sessionTimeoutSeconds: number; expiresAt: string }> {
-  const sessionId = newSessionId();
-  const state = await sessionCommand(deps, input.sn, { type: 'Login', sessionId, client: input.client, priority: input.priority, now: new Date(metadata.time) }, metadata);
-  return { sessionId, heartbeatSeconds: state.heartbeatSeconds, sessionTimeoutSeconds: state.sessionTimeoutSeconds, expiresAt: new Date(state.sessions[sessionId]!.deadline).toISOString() };
+  const state = await sessionCommand(deps, input.sn, { type: 'Login', sessionId: newSessionId(), client: input.client, priority: input.priority, now: new Date(metadata.time) }, metadata);
+  // A new session, or the one this machine already holds (a retried login).
+  const session = ownLiveLogin(Object.values(state.sessions), input.client.machineId)!;
+  return { sessionId: session.sessionId, heartbeatSeconds: state.heartbeatSeconds, sessionTimeoutSeconds: state.sessionTimeoutSeconds, expiresAt: new Date(session.deadline).toISOString() };
 }
 
 export async function checkoutSession(deps: LicenseDeps, input: { sn: string; client: ClientInput; until: Date }, metadata: EventMetadata): Promise<{ sessionId: string; until: string }> {
