@@ -9,7 +9,8 @@ import { RedisUnavailableError } from '../redis/connection';
 export type OutageCause = 'event store' | 'database' | 'redis';
 
 const PG_CODES = new Set(['57014', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
-const PG_MESSAGES = /^(Connection terminated|Query read timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error|Connection ended unexpectedly|timeout expired)/;
+// knex puts the statement before the driver's message: "insert into … - Connection terminated unexpectedly".
+const PG_MESSAGES = /(^|\s-\s)(Connection terminated|Query read timeout|Knex: Timeout acquiring a connection|Client has encountered a connection error|Connection ended unexpectedly|timeout expired)/;
 const REDIS_MESSAGES = /^(Command timed out|Connection is closed\.|Stream isn't writeable|Reached the max retries per request limit)/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 

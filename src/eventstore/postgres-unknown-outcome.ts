@@ -4,7 +4,8 @@
  * refused or cancelled itself (constraint, statement_timeout) rolled back and is not among them.
  */
 const BROKEN_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08003', '08007']);
-const BROKEN_MESSAGES = /^(Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly)/;
+// knex (the claims path) puts the statement before the driver's message: "… - Connection terminated unexpectedly".
+const BROKEN_MESSAGES = /(^|\s-\s)(Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly)/;
 
 export function outcomeUnknown(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
