@@ -48,6 +48,13 @@ export interface Config {
   filesDir: string;
   /** Largest uploaded file; the upload route reads at most this plus room for the form fields. */
   fileLimitBytes: number;
+  /**
+   * Deadlines of the serving roles (requests, projector, workers), after which a request is
+   * answered 503: a PostgreSQL statement, taking a pooled connection, opening one, a Redis command.
+   */
+  deadlines: { dbQueryMs: number; dbAcquireMs: number; dbConnectMs: number; redisCommandMs: number };
+  /** How long the answer of a /v1 write sent with an Idempotency-Key is kept for its retries. */
+  idempotencyKeyTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +175,13 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     qrCodeOutstanding: int('QR_CODE_OUTSTANDING', 120, 1, 100_000),
     filesDir: resolve(read('FILES_DIR', 'data/files')),
     fileLimitBytes: int('FILE_LIMIT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    deadlines: {
+      dbQueryMs: int('DB_QUERY_TIMEOUT_MS', 5_000, 100, 600_000),
+      dbAcquireMs: int('DB_POOL_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),
+      dbConnectMs: int('DB_CONNECT_TIMEOUT_MS', 3_000, 100, 600_000),
+      redisCommandMs: int('REDIS_COMMAND_TIMEOUT_MS', 3_000, 100, 600_000),
+    },
+    idempotencyKeyTtlSeconds: int('IDEMPOTENCY_KEY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
   };
 
   if (config.env === 'production') {

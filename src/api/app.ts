@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { createOutageLog, type OutageLog } from '../observability/outages';
 import { problemDetailsEnvelope } from './envelopes/problem-details';
-import { EventStoreUnavailableError } from '../eventstore/errors';
+import { outageCause } from './dependency-outage';
 import { classifyError, FailureSignal, routeNotFound } from './failure';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi';
 import { operationsSurface, type ReadinessCheck } from './operations';
@@ -106,13 +106,22 @@ const KEPT_HEADERS = new Set([REQUEST_ID_HEADER, 'x-content-type-options']);
 function answerFailure(ctx: Context, envelope: Envelope, err: unknown, outages: OutageLog): void {
   const state = ctx.state as RequestState & { failure?: string };
   const { failure, unexpected } = classifyError(err);
-  if (err instanceof EventStoreUnavailableError) outages.refused('event store', err);
+  const cause = outageCause(err);
+  if (cause) outages.refused(cause, err);
   else if (unexpected) state.logger.error({ err, route: state.route }, 'unexpected error');
   state.failure = failure.code;
   if (ctx.headerSent || !ctx.writable) return;
   for (const name of ctx.res.getHeaderNames()) if (!KEPT_HEADERS.has(name)) ctx.res.removeHeader(name);
   envelope.fail(ctx, failure);
+  // Every surface says when to try again, whatever its envelope does with the status.
+  if (failure.code === 'unavailable' && !ctx.response.get('Retry-After')) {
+    const seconds = failure.details?.retryAfterSeconds;
+    ctx.set('Retry-After', String(typeof seconds === 'number' ? Math.max(1, Math.ceil(seconds)) : UNAVAILABLE_RETRY_AFTER_SECONDS));
+  }
 }
+
+/** An unavailable dependency usually answers again within seconds (a failover, a restart, a cut connection). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /** One line per request: what was asked of which route and how it ended. No bodies, no headers, no query string. */
 function accessLog(logger: Logger): Middleware {

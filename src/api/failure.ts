@@ -1,5 +1,6 @@
 import { isDomainError, type DomainErrorCode } from '../commands/domain-error';
-import { EventStoreUnavailableError, UniqueClaimConflictError, WrongExpectedVersionError } from '../eventstore/errors';
+import { UniqueClaimConflictError, WrongExpectedVersionError } from '../eventstore/errors';
+import { outageCause } from './dependency-outage';
 
 /**
  * What an envelope is asked to report. Besides the domain's own codes, the HTTP shell itself
@@ -59,7 +60,7 @@ function eventStoreFailure(err: unknown): ClassifiedError | null {
   if (err instanceof WrongExpectedVersionError) {
     return { failure: { code: 'conflict', message: 'the record was changed by someone else at the same moment; try again' }, unexpected: false };
   }
-  if (err instanceof EventStoreUnavailableError) {
+  if (outageCause(err)) {
     // Logged once per outage by the HTTP shell (src/observability/outages.ts), not per request.
     return { failure: { code: 'unavailable', message: 'the service is temporarily unavailable' }, unexpected: true };
   }

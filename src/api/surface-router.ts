@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { FailureSignal, methodNotAllowed, routeNotFound } from './failure';
+import { answerIdempotently, IDEMPOTENCY_HEADER } from './idempotency';
 import type { BodyReader } from './request-body';
 import { validateRequestParts, type RequestParts } from './request-validation';
 import type { Route, RouteContext } from './route';
@@ -84,6 +85,7 @@ function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyRead
   const scheme = mounted.securityKey ? surface.securitySchemes?.[mounted.securityKey] : undefined;
   const method = definition.method.toUpperCase();
   const routePathOf = routePathBuilder(mounted.template);
+  const idempotent = surface.idempotency?.applies(method, mounted.template) ?? false;
   return async (ctx: Context) => {
     const routeCtx = ctx as unknown as RouteContext;
     const path = routePathOf((ctx as { captures?: string[] }).captures);
@@ -102,12 +104,17 @@ function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyRead
     validateRequestParts(validators, parts);
     ctx.state.query = query;
     ctx.params = params;
-    const result: unknown = await definition.handler(routeCtx);
-    // The handler wrote the answer itself (a file, an XML reply, an envelope call with extras).
-    if (ctx.body !== undefined || ctx.headerSent) return;
-    // koa's status is 404 until someone sets one; anything else is the handler's choice (201, 202).
-    const chosenStatus = ctx.status === 404 ? undefined : ctx.status;
-    surface.envelope.ok(ctx, result, chosenStatus === undefined ? undefined : { status: chosenStatus });
+    const respond = async () => {
+      const result: unknown = await definition.handler(routeCtx);
+      // The handler wrote the answer itself (a file, an XML reply, an envelope call with extras).
+      if (ctx.body !== undefined || ctx.headerSent) return;
+      // koa's status is 404 until someone sets one; anything else is the handler's choice (201, 202).
+      const chosenStatus = ctx.status === 404 ? undefined : ctx.status;
+      surface.envelope.ok(ctx, result, chosenStatus === undefined ? undefined : { status: chosenStatus });
+    };
+    const key = idempotent ? ctx.get(IDEMPOTENCY_HEADER) : '';
+    if (key) await answerIdempotently(routeCtx, surface.idempotency!, key, { body: parts.body ?? null, query }, respond);
+    else await respond();
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { Failure } from './failure';
+import type { IdempotencyPolicy } from './idempotency';
 import type { JsonSchema, Route, RouteContext } from './route';
 
 /** The part of a Koa context an envelope writes to. */
@@ -60,6 +61,8 @@ export interface Surface {
    * the body the way the route would (the route then reuses it).
    */
   before?(ctx: RouteContext, route: MatchedRoute): Promise<void> | void;
+  /** Routes that take an `Idempotency-Key` header (src/api/idempotency.ts). */
+  idempotency?: IdempotencyPolicy;
   description?: string;
 }
 

@@ -25,7 +25,7 @@ export function cliConfig(): Config {
  */
 export async function openCliDependencies(config: Config = cliConfig()): Promise<Dependencies> {
   const logger = createLogger(config, logDestination(config.env, 2));
-  return openDependencies(config, logger, { migrate: true });
+  return openDependencies(config, logger, { migrate: true, deadlines: false });
 }
 
 /** Runs `work` with open dependencies and closes them whatever happens. */

@@ -13,13 +13,59 @@ import { redactUrl } from '../config';
  */
 const SESSION_OPTIONS = '-c max_parallel_workers_per_gather=0';
 
-export function createKnex(databaseUrl: string, options: { poolMax?: number; applicationName?: string } = {}): Knex {
+/** Deadlines of a serving process (see Config.deadlines); without them statements may run as long as they take. */
+export interface DatabaseDeadlines {
+  dbQueryMs: number;
+  dbAcquireMs: number;
+  dbConnectMs: number;
+}
+
+/**
+ * How much longer than the server's statement_timeout the client waits for an answer before it
+ * gives the connection up: the server cancels a slow statement itself (a clean error, nothing
+ * committed); only a connection whose answers no longer arrive (a silent network) gets this far.
+ */
+const CLIENT_GRACE_MS = 1_000;
+
+export function createKnex(databaseUrl: string, options: { poolMax?: number; applicationName?: string; deadlines?: DatabaseDeadlines } = {}): Knex {
+  const d = options.deadlines;
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: databaseUrl, application_name: options.applicationName ?? 'authledger', options: SESSION_OPTIONS },
-    pool: { min: 0, max: options.poolMax ?? 20 },
-    acquireConnectionTimeout: 10_000,
+    connection: {
+      connectionString: databaseUrl,
+      application_name: options.applicationName ?? 'authledger',
+      options: d ? `${SESSION_OPTIONS} -c statement_timeout=${d.dbQueryMs}` : SESSION_OPTIONS,
+      ...(d ? { query_timeout: d.dbQueryMs + CLIENT_GRACE_MS, connectionTimeoutMillis: d.dbConnectMs, keepAlive: true } : {}),
+    },
+    pool: { min: 0, max: options.poolMax ?? 20, ...(d ? { afterCreate: dropOnClientTimeout } : {}) },
+    acquireConnectionTimeout: d?.dbAcquireMs ?? 10_000,
   });
+}
+
+/**
+ * pg answers a query that passed its query_timeout with an error but keeps the connection, the
+ * statement still running on it; knex would hand it out again. It is closed instead, so the pool
+ * disposes of it and the event store can end the backend it leaves behind.
+ */
+function dropOnClientTimeout(connection: pg.Client, done: (err: Error | null, connection: pg.Client) => void): void {
+  const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+  const drop = (err: unknown) => {
+    if ((err as Error | null)?.message === 'Query read timeout') (connection as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  };
+  (connection as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (err: unknown, ...rest: unknown[]) => {
+        drop(err);
+        return (last as (...a: unknown[]) => unknown)(err, ...rest);
+      };
+      return query(...args);
+    }
+    const result = query(...args);
+    if (result instanceof Promise) result.catch(drop);
+    return result;
+  };
+  done(null, connection);
 }
 
 /** Creates the database named in the URL when it is missing (connecting through the `postgres` database). */

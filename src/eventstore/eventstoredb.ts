@@ -32,6 +32,7 @@ import {
   toEventData,
   type EsdbRecordedLike,
 } from './eventstoredb-mapping';
+import { withinDeadline } from './deadline';
 import {
   EventStoreUnavailableError,
   PartialDuplicateError,
@@ -59,6 +60,8 @@ export interface EventStoreDBEventStoreOptions {
   readAllPageSize?: number;
   /** Events re-read from a stream's end to decide whether a failed append was stored after all. Default 256. */
   readBackWindow?: number;
+  /** How long reading back an append whose outcome is unknown may take before the caller hears "unavailable". */
+  outcomeLookupMs?: number;
   /** A client to use instead of one built from the connection string (tests substitute one here). */
   client?: EventStoreDBClient;
 }
@@ -84,6 +87,7 @@ export class EventStoreDBEventStore implements EventStore {
   private readonly pingTimeoutMs: number;
   private readonly readAllPageSize: number;
   private readonly readBackWindow: number;
+  private readonly outcomeLookupMs: number;
 
   /**
    * @param connectionString an `esdb://` (or `esdb+discover://`) connection string
@@ -95,6 +99,7 @@ export class EventStoreDBEventStore implements EventStore {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 2000;
     this.readAllPageSize = Math.max(2, options.readAllPageSize ?? 1000);
     this.readBackWindow = Math.max(1, options.readBackWindow ?? 256);
+    this.outcomeLookupMs = options.outcomeLookupMs ?? 5_000;
   }
 
   /**
@@ -357,7 +362,7 @@ export class EventStoreDBEventStore implements EventStore {
       // Outcome unknown: the request may have been applied before the answer was lost.
       let stored: RecordedEvent | null;
       try {
-        stored = await this.findStoredBatch(streamId, esdbExpected, ids);
+        stored = await withinDeadline(this.outcomeLookupMs, `EventStoreDB read-back of ${streamId}`, () => this.findStoredBatch(streamId, esdbExpected, ids));
       } catch {
         throw new EventStoreUnavailableError(
           `EventStoreDB append to ${streamId} failed and its outcome is unknown; unique claims were kept`,
@@ -366,7 +371,8 @@ export class EventStoreDBEventStore implements EventStore {
       }
       if (stored) return stored;
       await this.compensate(streamId, inserted);
-      throw mapEsdbError(err);
+      // Not stored: the caller may send it again. Whatever the failure was, it is not a bug of ours.
+      throw new EventStoreUnavailableError(`EventStoreDB append to ${streamId} failed and was not stored`, { cause: err });
     }
     // ESDB answered and refused: nothing was written.
     await this.compensate(streamId, inserted);
@@ -377,7 +383,7 @@ export class EventStoreDBEventStore implements EventStore {
       if (expected === 'any' || (expected === 'stream_exists' && actual >= 0)) throw new PartialDuplicateError(streamId);
       throw new WrongExpectedVersionError(streamId, expected, actual);
     }
-    throw err;
+    throw mapEsdbError(err);
   }
 
   /** The last event of the batch if all its ids are stored where the batch was meant to go (or, for 'any', near the end). */

@@ -10,12 +10,14 @@ export { PostgresEventStore } from './postgres';
  * claims still live in PostgreSQL, hence the knex instance), the PostgreSQL store otherwise.
  * The caller owns `knex`; the store's close() does not destroy it.
  */
-export function createEventStore({ config, knex }: { config: Pick<Config, 'databaseUrl' | 'eventstoreUrl'>; knex: Knex }): EventStore {
+export function createEventStore({ config, knex }: { config: Pick<Config, 'databaseUrl' | 'eventstoreUrl'> & Partial<Pick<Config, 'deadlines'>>; knex: Knex }): EventStore {
+  // Finding out whether a lost append committed is one more statement: it gets one statement's deadline.
+  const outcomeLookupMs = config.deadlines?.dbQueryMs;
   if (config.eventstoreUrl) {
     // Loaded only when chosen: the gRPC client costs ~110 ms of start-up otherwise.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { EventStoreDBEventStore } = require('./eventstoredb') as typeof import('./eventstoredb');
-    return new EventStoreDBEventStore(config.eventstoreUrl, knex);
+    return new EventStoreDBEventStore(config.eventstoreUrl, knex, { outcomeLookupMs });
   }
-  return new PostgresEventStore(knex, { databaseUrl: config.databaseUrl });
+  return new PostgresEventStore(knex, { databaseUrl: config.databaseUrl, outcomeLookupMs });
 }

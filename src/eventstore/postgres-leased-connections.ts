@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withBackendPid } from './postgres-unknown-outcome';
 
 /** The part of knex's client that hands out its pooled pg connections. */
 export interface KnexPool {
@@ -33,7 +34,7 @@ export class LeasedConnections {
       rows = (await connection.query<Row>({ name, text, values })).rows;
     } catch (err) {
       await this.pool.releaseConnection(connection);
-      throw err;
+      throw withBackendPid(err, (connection as { processID?: number }).processID);
     }
     if (this.closed || (this.pool.pool?.numPendingAcquires() ?? 0) > 0) {
       await this.pool.releaseConnection(connection);

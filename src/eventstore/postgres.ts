@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 import { APPEND_SQL, appendParameters, type AppendedRow, type AppendParameters } from './postgres-append';
 import { GroupCommit } from './postgres-group-commit';
 import { LeasedConnections, type KnexPool } from './postgres-leased-connections';
+import { withinDeadline } from './deadline';
+import { backendPidOf, END_LOST_BACKEND_SQL, outcomeUnknown } from './postgres-unknown-outcome';
 import {
   EventStoreUnavailableError,
   PartialDuplicateError,
@@ -39,6 +41,8 @@ const OTHERS_LISTENING_SQL = `select exists (select 1 from pg_stat_activity wher
  * still far above separate INSERTs.
  */
 const DEFAULT_APPEND_STATEMENTS = 2;
+/** How long finding out whether a lost append committed may take before the caller hears "unavailable". */
+const DEFAULT_OUTCOME_LOOKUP_MS = 5_000;
 
 interface EventRow {
   global_position: string;
@@ -94,7 +98,7 @@ export class PostgresEventStore implements EventStore {
 
   constructor(
     private readonly db: Knex,
-    private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number; listenersCheckMs?: number } = {},
+    private readonly options: { databaseUrl?: string; pollIntervalMs?: number; appendStatements?: number; listenersCheckMs?: number; outcomeLookupMs?: number } = {},
   ) {
     this.appended.setMaxListeners(0);
     this.appendConnections = new LeasedConnections(db.client as KnexPool);
@@ -133,6 +137,8 @@ export class PostgresEventStore implements EventStore {
           const claim = safeJson(e.detail) as UniqueClaim | null;
           throw new UniqueClaimConflictError(claim ?? { scope: 'unknown', value: '' });
         }
+        // In a caller's transaction nothing commits until the caller does: its own failure says so.
+        if (outcomeUnknown(err) && runner === this.db) return this.lostAppendOutcome(streamId, events, err);
         if (e.code !== '23505' && e.code !== 'AL409') throw mapConnectionError(err);
         // A re-send of events that did land is answered with the original result.
         const refused = await this.refusal(streamId, events);
@@ -180,6 +186,22 @@ export class PostgresEventStore implements EventStore {
     };
     if (runner === this.db) return this.db.transaction(run);
     return run(runner as Knex.Transaction);
+  }
+
+  /**
+   * The connection broke around an append: whether it committed is looked up on another connection
+   * (after ending the backend that ran it, so it cannot commit later) and answered as it is, the
+   * positions found or "unavailable", which callers may retry. Never an ambiguous internal error.
+   */
+  private async lostAppendOutcome(streamId: string, events: NewEvent[], err: unknown): Promise<AppendResult> {
+    const deadline = this.options.outcomeLookupMs ?? DEFAULT_OUTCOME_LOOKUP_MS;
+    const found = await withinDeadline(deadline, 'PostgreSQL event store unavailable (append outcome unknown)', async () => {
+      const pid = backendPidOf(err);
+      if (pid) await this.prepared('authledger_end_lost_backend', END_LOST_BACKEND_SQL, [pid, Math.max(100, Math.floor(deadline / 2))]);
+      return this.refusal(streamId, events);
+    });
+    if (found.resent) return { ...found.resent, idempotent: false };
+    throw new EventStoreUnavailableError('PostgreSQL event store unavailable (the append was lost with its connection and not stored)', { cause: err });
   }
 
   /**
@@ -421,6 +443,9 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECO
 function mapConnectionError(err: unknown): unknown {
   const code = (err as { code?: string }).code;
   if (code && CONNECTION_CODES.has(code)) return new EventStoreUnavailableError(`PostgreSQL event store unavailable (${code})`, { cause: err });
+  // A read or a refused append cut off by a broken connection or a deadline changed nothing.
+  if (outcomeUnknown(err)) return new EventStoreUnavailableError('PostgreSQL event store unavailable (connection lost)', { cause: err });
+  if (code === '57014') return new EventStoreUnavailableError('PostgreSQL event store unavailable (statement timeout)', { cause: err });
   if (err instanceof Error && /Knex: Timeout acquiring a connection/.test(err.message)) {
     return new EventStoreUnavailableError('PostgreSQL event store unavailable (connection pool timeout)', { cause: err });
   }

@@ -5,17 +5,28 @@ import { Redis, type RedisOptions } from 'ioredis';
  * deployments can share a server); BullMQ gets unprefixed connections with its own `prefix`
  * option and `maxRetriesPerRequest: null`, which its blocking commands need.
  */
-export function createRedis(url: string, options: { keyPrefix?: string; forBullmq?: boolean; name?: string } = {}): Redis {
+export function createRedis(url: string, options: { keyPrefix?: string; forBullmq?: boolean; name?: string; commandTimeoutMs?: number } = {}): Redis {
   const opts: RedisOptions = {
     connectionName: options.name ?? 'authledger',
     lazyConnect: false,
     enableOfflineQueue: true,
     connectTimeout: 5_000,
+    // A command queued while Redis is away fails at its deadline (503), not after every reconnect attempt.
+    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
     // Our own commands from concurrent requests share round trips (the token-verify path is
     // two Redis calls per request); BullMQ manages its own connections.
     ...(options.forBullmq ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 2, keyPrefix: options.keyPrefix, enableAutoPipelining: true }),
   };
   return new Redis(url, opts);
+}
+
+/** Redis did not answer in time or could not be reached: the request is answered 503. */
+export class RedisUnavailableError extends Error {
+  readonly code = 'redis_unavailable';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisUnavailableError';
+  }
 }
 
 /** Resolves once the connection answers PING, or rejects within the timeout with a plain message. */

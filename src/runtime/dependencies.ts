@@ -38,7 +38,8 @@ const reason = (err: unknown): string => {
 };
 
 /** Connects PostgreSQL (creating and migrating the database), Redis, and the event store. */
-export async function openDependencies(config: Config, logger: Logger, options: { migrate: boolean }): Promise<Dependencies> {
+/** `deadlines: false` for the command line (exports, rebuilds): its statements may run long. */
+export async function openDependencies(config: Config, logger: Logger, options: { migrate: boolean; deadlines?: boolean }): Promise<Dependencies> {
   try {
     const created = await ensureDatabase(config.databaseUrl);
     if (created) logger.info({ database: redactUrl(config.databaseUrl) }, 'created the database');
@@ -48,11 +49,17 @@ export async function openDependencies(config: Config, logger: Logger, options: 
         `(e.g. pg_ctlcluster --skip-systemctl-redirect 15 main start) or point DATABASE_URL at a running server.`,
     );
   }
-  const knex = createKnex(config.databaseUrl);
   if (options.migrate) {
-    const applied = await migrateToLatest(knex);
-    if (applied.length) logger.info({ applied }, 'applied migrations');
+    // Migrations may take longer than any request should: a connection of their own, no deadlines.
+    const migrator = createKnex(config.databaseUrl, { poolMax: 2 });
+    try {
+      const applied = await migrateToLatest(migrator);
+      if (applied.length) logger.info({ applied }, 'applied migrations');
+    } finally {
+      await migrator.destroy();
+    }
   }
+  const knex = createKnex(config.databaseUrl, options.deadlines === false ? {} : { deadlines: config.deadlines });
 
   try {
     await probeRedis(config.redisUrl);
@@ -64,7 +71,7 @@ export async function openDependencies(config: Config, logger: Logger, options: 
     );
   }
 
-  const redis = createRedis(config.redisUrl, { keyPrefix: config.redisPrefix, name: 'authledger-commands' });
+  const redis = createRedis(config.redisUrl, { keyPrefix: config.redisPrefix, name: 'authledger-commands', commandTimeoutMs: options.deadlines === false ? undefined : config.deadlines.redisCommandMs });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error')); // /readyz reports it too
 
   const store = createEventStore({ config, knex });
@@ -76,7 +83,7 @@ export async function openDependencies(config: Config, logger: Logger, options: 
     throw new StartupError(`The event store (${store.kind}) is not reachable: ${reason(err)}. Check EVENTSTORE_URL.`);
   }
 
-  const queues = createJobQueues(config);
+  const queues = createJobQueues(config, options.deadlines === false ? undefined : config.deadlines.redisCommandMs);
   return {
     config,
     logger,

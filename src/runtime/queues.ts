@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from '../config';
-import { createRedis } from '../redis/connection';
+import { createRedis, RedisUnavailableError } from '../redis/connection';
 
 /**
  * Producers: any role (the API included) can enqueue jobs; only the workers role runs them.
@@ -14,7 +14,12 @@ export interface JobQueues {
 
 export const bullPrefix = (config: Pick<Config, 'redisPrefix'>): string => `${config.redisPrefix}bull`;
 
-export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): JobQueues {
+/**
+ * `addTimeoutMs`: an enqueue that Redis does not confirm in time fails as unavailable. BullMQ's
+ * connections wait for Redis forever by design; the job may still be added later (its id makes
+ * that harmless).
+ */
+export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, addTimeoutMs?: number): JobQueues {
   const queues = new Map<string, Queue>();
   const get = (name: string): Queue => {
     let q = queues.get(name);
@@ -31,7 +36,18 @@ export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
   return {
     get,
     async add(queue, name, data, options) {
-      await get(queue).add(name, data, options);
+      const adding = get(queue).add(name, data, options);
+      if (!addTimeoutMs) {
+        await adding;
+        return;
+      }
+      adding.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([adding, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisUnavailableError(`enqueuing ${queue} took over ${addTimeoutMs} ms`)), addTimeoutMs)))]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -27,7 +27,7 @@ const domainRefusals: Array<[DomainErrorCode, ExpectedRefusal]> = [
   ['conflict', { insight: 400, laravel: 409, wxcomponent: 1001, bitanswer: 409, v1: { status: 409, code: 'conflict' } }],
   ['already_exists', { insight: 400, laravel: 409, wxcomponent: 1001, bitanswer: 409, v1: { status: 409, code: 'already_exists' } }],
   ['upstream_failed', { insight: 400, laravel: 502, wxcomponent: 1002, bitanswer: 502, v1: { status: 502, code: 'upstream_failed' } }],
-  ['unavailable', { insight: 500, laravel: 503, wxcomponent: 1002, bitanswer: 503, v1: { status: 503, code: 'unavailable' } }],
+  ['unavailable', { insight: 503, laravel: 503, wxcomponent: 1002, bitanswer: 503, v1: { status: 503, code: 'unavailable' } }],
   ['internal', { insight: 500, laravel: 500, wxcomponent: 1002, bitanswer: 500, v1: { status: 500, code: 'internal' } }],
 ];
 

@@ -32,6 +32,7 @@ describe('an outage in the log', () => {
     try {
       const answers = await Promise.all(Array.from({ length: 25 }, () => call(`${app.url}/v1/writes`, { method: 'POST' })));
       assert.deepEqual([...new Set(answers.map((a) => a.status))], [503]);
+      assert.deepEqual([...new Set(answers.map((a) => a.headers.get('retry-after')))], ['2'], 'a 503 says when to try again');
       const over = async () => log.records().find((r) => r.msg === 'event store: no request refused for 200 ms; outage over');
       // Bounded: the quiet period is 200 ms; two seconds is ample on a loaded machine.
       const deadline = Date.now() + 2000;

@@ -27,6 +27,17 @@ describe('licenses: logging in to a serial number', () => {
     spec.given(issued(2)).when({ type: 'Login', sessionId: 'a', client: client('m1'), priority: 0, now: at(1) }).then(started('a', 1, 0, 1));
   });
 
+  it('given a machine whose online session lives, when it logs in again (a retry), then nothing is recorded and no second seat taken, even with every seat in use', () => {
+    spec.given(issued(1), started('a', 1, 0, 1)).when({ type: 'Login', sessionId: 'b', client: client('m1'), priority: 0, now: at(2) }).then();
+  });
+
+  it('given a machine whose online session is past its deadline, when it logs in again, then the old one times out and a new one starts', () => {
+    spec
+      .given(issued(1), started('a', 1, 0, 1))
+      .when({ type: 'Login', sessionId: 'b', client: client('m1'), priority: 0, now: at(40) })
+      .then(ended('a', 'timeout', 40), started('b', 1, 0, 40));
+  });
+
   it('given every seat taken, when another logs in, then it is refused (seats full) and the refusal is recorded', () => {
     spec
       .given(issued(1), started('a', 1, 0, 1))

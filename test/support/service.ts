@@ -38,13 +38,18 @@ export const TEST_ADMIN = { account: 'root-admin', password: 'root-password-123'
  * The whole service as `npm start` runs it (API + projector + workers) on a fresh database and
  * Redis prefix, listening on a free port.
  */
-export async function startTestService(label: string, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  label: string,
+  env: Record<string, string> = {},
+  /** Where the service reaches its database and Redis, given where they are (a fault spec's TCP proxies). */
+  reach: { database?: (url: string) => string; redis?: (url: string) => string } = {},
+): Promise<TestService> {
   const db = await createTestDatabase(label);
   const prefix = testRedisPrefix(label);
   const { config } = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    REDIS_URL: testRedisUrl,
+    DATABASE_URL: reach.database ? reach.database(db.url) : db.url,
+    REDIS_URL: reach.redis ? reach.redis(testRedisUrl) : testRedisUrl,
     REDIS_PREFIX: prefix,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -55,7 +60,7 @@ export async function startTestService(label: string, env: Record<string, string
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await openDependencies(config, logger, { migrate: false });
   await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
   await bootstrapRbac(deps, config.adminAccount);

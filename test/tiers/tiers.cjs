@@ -49,6 +49,8 @@ module.exports = {
     'test/api/openapi-served.test.ts',
     'test/api/path-variants.test.ts',
     'test/api/sign-in-lockout.test.ts',
+    'test/api/idempotency-key.test.ts',
+    'test/api/faults.test.ts',
     'test/cli/**/*.test.ts',
     'test/compat/**/*.test.ts',
     'test/api/insight/**/*.test.ts',

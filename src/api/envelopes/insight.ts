@@ -27,7 +27,8 @@ const RESULTS: Record<FailureCode, { code: number; message?: string }> = {
   conflict: { code: 400 },
   already_exists: { code: 400 },
   upstream_failed: { code: 400 },
-  unavailable: { code: 500, message: '服务器繁忙' },
+  // Not the 500 of a bug: the request may simply be sent again (Retry-After says when).
+  unavailable: { code: 503, message: '服务器繁忙，请稍后重试' },
   internal: { code: 500, message: '服务器繁忙' },
 };
 

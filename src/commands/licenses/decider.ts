@@ -170,6 +170,9 @@ function startSession(state: LicenseState, command: Extract<LicenseCommand, { ty
   const leaving = new Set(events.map((e) => (e.data as { sessionId: string }).sessionId));
   const live = () => Object.values(state.sessions).filter((s) => !leaving.has(s.sessionId));
   const priority = command.type === 'Login' ? command.priority : 0;
+  // The same machine logging in while its online session lives is a retry whose answer was lost
+  // (a legacy client sends no Idempotency-Key): it gets that session back, not a second seat.
+  if (command.type === 'Login' && ownLiveLogin(live(), client.machineId)) return accept(...events);
 
   if (command.type === 'Checkout') {
     // A machine borrows one seat at most: a new checkout replaces (covers) its previous one.
@@ -194,6 +197,11 @@ function startSession(state: LicenseState, command: Extract<LicenseCommand, { ty
     data: { ...client, sn: state.sn!, sessionId, kind, priority, seat: freeSeat(state, leaving), startedAt: now.toISOString(), deadline: deadline.toISOString() },
   });
   return accept(...events);
+}
+
+/** The machine's online session among the live ones, if any: one machine holds one online seat per SN. */
+export function ownLiveLogin(live: readonly LiveSession[], machineId: string): LiveSession | undefined {
+  return live.find((s) => s.kind === 'login' && s.machineId === machineId);
 }
 
 const sessionGone = () => new DomainError('not_found', 'no live session with this id on the serial number; it has ended or never existed');

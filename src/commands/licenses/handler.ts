@@ -3,7 +3,7 @@ import type { EventMetadata, EventStore } from '../../eventstore/port';
 import type { JobQueues } from '../../runtime/queues';
 import { handleCommand, loadState } from '../handle';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
-import { licenseDecider, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
+import { licenseDecider, ownLiveLogin, type ClientInput, type LicenseCommand, type LicenseState } from './decider';
 import { licenseStream, type LicenseEvent } from './events';
 import { expiryDueAt, scheduleExpiry } from './expiry';
 
@@ -35,7 +35,9 @@ function run(deps: LicenseDeps, sn: string, command: LicenseCommand, metadata: E
 async function followUp(deps: LicenseDeps, sn: string, events: LicenseEvent[]): Promise<void> {
   // Heartbeats only push deadlines later, and the job at the earlier one re-arms itself: only a new session needs a job.
   const due = new Set(events.flatMap((e) => (e.type === 'LicenseSessionStarted' ? [expiryDueAt(Date.parse(e.data.deadline))] : [])));
-  await Promise.all([...due].map((dueAt) => scheduleExpiry(deps.queues, sn, dueAt)));
+  // The session is stored: the client must hear so. Should Redis not take the job, the periodic
+  // sweep (LICENSE_SWEEP_MS) ends the session once past its deadline instead.
+  await Promise.all([...due].map((dueAt) => scheduleExpiry(deps.queues, sn, dueAt).catch(() => undefined)));
 }
 
 /** The IssueLicense command without what the handler supplies (the SN and the clock). */
@@ -64,9 +66,10 @@ export async function loginSession(
   input: { sn: string; client: ClientInput; priority: number },
   metadata: EventMetadata,
 ): Promise<{ sessionId: string; heartbeatSeconds: number; sessionTimeoutSeconds: number; expiresAt: string }> {
-  const sessionId = newSessionId();
-  const state = await sessionCommand(deps, input.sn, { type: 'Login', sessionId, client: input.client, priority: input.priority, now: new Date(metadata.time) }, metadata);
-  return { sessionId, heartbeatSeconds: state.heartbeatSeconds, sessionTimeoutSeconds: state.sessionTimeoutSeconds, expiresAt: new Date(state.sessions[sessionId]!.deadline).toISOString() };
+  const state = await sessionCommand(deps, input.sn, { type: 'Login', sessionId: newSessionId(), client: input.client, priority: input.priority, now: new Date(metadata.time) }, metadata);
+  // A new session, or the one this machine already holds (a retried login).
+  const session = ownLiveLogin(Object.values(state.sessions), input.client.machineId)!;
+  return { sessionId: session.sessionId, heartbeatSeconds: state.heartbeatSeconds, sessionTimeoutSeconds: state.sessionTimeoutSeconds, expiresAt: new Date(session.deadline).toISOString() };
 }
 
 export async function checkoutSession(deps: LicenseDeps, input: { sn: string; client: ClientInput; until: Date }, metadata: EventMetadata): Promise<{ sessionId: string; until: string }> {
