@@ -3,10 +3,11 @@ import * as eventStore from './0001_event_store';
 import * as projectionVersions from './0002_projection_versions';
 import * as streamSnapshots from './0003_stream_snapshots';
 import * as dropStoredEventsLookup from './0004_drop_stored_events_lookup';
+import * as streamRevisionProbe from './0005_stream_revision_probe';
 
 export interface ListedMigration extends Knex.Migration {
   name: string;
 }
 
 /** In order. A new migration is a new module appended here; applied ones are never edited. */
-export const migrations: ListedMigration[] = [eventStore, projectionVersions, streamSnapshots, dropStoredEventsLookup];
+export const migrations: ListedMigration[] = [eventStore, projectionVersions, streamSnapshots, dropStoredEventsLookup, streamRevisionProbe];
