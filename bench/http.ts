@@ -55,21 +55,37 @@ export async function loadHttp({ warmupRequests, warmupSeconds = WARMUP_SECONDS,
 }
 
 /** Runs a bench script of this folder as its own process with `spec` as JSON; its last stdout line is the answer. */
-async function runChild<T>(script: string, spec: unknown): Promise<T> {
+async function runChild<T>(script: string, spec: unknown, env: Record<string, string> = {}): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'authledger-load-'));
   const specFile = join(dir, 'load.json');
   writeFileSync(specFile, JSON.stringify(spec));
   try {
-    const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, script), specFile]);
+    const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', join(__dirname, script), specFile], { env: { ...process.env, ...env } });
     return JSON.parse(stdout.trim().split('\n').pop()!) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Full Insight sign-ins from a process of its own (bench/sign-in-load.ts). */
-export async function runSignInLoad(spec: { base: string; appId: string; accounts: string[]; passwordMd5: string; concurrency: number; seconds: number }): Promise<LoadFigures & { failures: number }> {
-  return runChild<LoadFigures & { failures: number }>('sign-in-load.ts', spec);
+/**
+ * Full Insight sign-ins from a process of its own (bench/sign-in-load.ts): a warm-up run, then the
+ * measured one, with the CPU the server's process (this one) spent per sign-in.
+ */
+export async function runSignInLoad(spec: {
+  base: string;
+  appId: string;
+  accounts: string[];
+  passwordMd5: string;
+  concurrency: number;
+  seconds: number;
+}): Promise<LoadFigures & { failures: number; serverCpuUsPerSignIn: number }> {
+  const once = { BENCH_WARMUP_SECONDS: '0' };
+  if (WARMUP_SECONDS > 0) await runChild('sign-in-load.ts', { ...spec, seconds: WARMUP_SECONDS }, once);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const cpuBefore = process.cpuUsage();
+  const figures = await runChild<LoadFigures & { failures: number }>('sign-in-load.ts', spec, once);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ...figures, serverCpuUsPerSignIn: Math.round((cpu.user + cpu.system) / Math.max(1, figures.ops)) };
 }
 
 /** The machine's own ceiling for a Koa app: one middleware answering a small JSON body. */

@@ -9,11 +9,14 @@ import { benchInsight, printInsightFigures } from './insight';
 import { benchGateway, printGatewayFigures } from './gateway';
 import { benchWechat, printWechatFigures } from './wechat';
 import { benchLicenses, printLicenseFigures } from './licenses';
+import { benchLargeLog, printLargeLogFigures } from './large-log';
 
 /**
  * `npm run bench`: every figure beside a baseline measured in the same run on the same machine.
  * BENCH_SECONDS sets the length of each load phase (default 3); BENCH_ONLY a comma-separated
- * subset (appends, read, insight, gateway, wechat, licenses) while working on one figure.
+ * subset (appends, read, insight, gateway, wechat, licenses, log) while working on one figure.
+ * BENCH_LOG_EVENTS (e.g. 10000000) adds the event store's figures at an empty and a log of that
+ * size side by side (bench/large-log.ts; `log` alone defaults to 1,000,000).
  */
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -64,6 +67,10 @@ async function main() {
     if (wanted('gateway')) results.gateway = printGatewayFigures(await benchGateway(server.toString(), seconds));
     if (wanted('wechat')) results.wechat = printWechatFigures(await benchWechat(server.toString(), seconds));
     if (wanted('licenses')) results.licenses = printLicenseFigures(await benchLicenses(knex, url, seconds));
+    // The large-log figures seed millions of events: only when asked for by size or by name.
+    if ((process.env.BENCH_LOG_EVENTS && wanted('log')) || only?.includes('log')) {
+      results.largeLog = printLargeLogFigures(await benchLargeLog(server.toString(), Number(process.env.BENCH_LOG_EVENTS ?? 1_000_000), seconds));
+    }
   } finally {
     await knex.destroy();
     await dropDatabase(url);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { WrongExpectedVersionError } from '../eventstore/errors';
 import type { AppendOptions, EventMetadata, EventStore, UniqueClaim } from '../eventstore/port';
 import type { Decider } from './decider';
@@ -6,6 +5,7 @@ import { DomainError } from './domain-error';
 import type { SnapshotPolicy, SnapshotStore } from './snapshots';
 import { recentStates } from './recent-states';
 import { serializedPerKey } from './stream-queue';
+import { newEventId } from './time-ordered-ids';
 
 export interface CommandContext {
   store: EventStore;
@@ -91,7 +91,7 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
     try {
       const result = await ctx.store.appendToStream(
         streamId,
-        decision.events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: ctx.metadata })),
+        decision.events.map((e) => ({ eventId: newEventId(), type: e.type, data: e.data, metadata: ctx.metadata })),
         appendOptions,
       );
       const state = decision.events.reduce(decider.evolve, before);

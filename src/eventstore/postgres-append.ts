@@ -2,7 +2,11 @@ import type { ExpectedRevision, NewEvent } from './port';
 
 /**
  * The stream's revision by one backward probe of the (stream_id, stream_revision) index, and from
- * it the revision the new events follow (`base`) and whether the expected revision `holds`.
+ * it the revision the new events follow (`base`) and whether the expected revision `holds`. The
+ * probe is a function (migration 0005) so that no plan made while the log was empty can turn it
+ * into a read of the whole table; OFFSET 0 keeps it one call, which the CASEs only read (pulled up
+ * into them, it was called once per branch taken, and the literal plans looked cheaper than the
+ * cached one, so every append was planned anew).
  */
 export function revisionCheck(stream: string, kind: string, revision: string): string {
   return `select case ${kind} when 'exact' then ${revision} when 'no_stream' then -1 else coalesce(c.cur, -1) end as base,
@@ -12,7 +16,7 @@ export function revisionCheck(stream: string, kind: string, revision: string): s
       when 'any' then true
       else c.cur is not null
     end as holds
-  from (select max(stream_revision) as cur from events where stream_id = ${stream}) c`;
+  from (select authledger_stream_revision(${stream}) as cur offset 0) c`;
 }
 
 /**

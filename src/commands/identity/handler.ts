@@ -8,6 +8,7 @@ import { handleCommand, loadState } from '../handle';
 import { recordSignInAttempt } from '../sign-in-attempts/handler';
 import { userDecider, type UserState } from './decider';
 import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
+import { newTimeOrderedHexId } from '../time-ordered-ids';
 
 export interface IdentityDeps {
   store: EventStore;
@@ -25,7 +26,8 @@ export const mobileClaim = (mobile: string): UniqueClaim => ({ scope: 'mobile', 
 export const emailClaim = (email: string): UniqueClaim => ({ scope: 'email', value: email.trim().toLowerCase() });
 export const unionIdClaim = (unionId: string): UniqueClaim => ({ scope: 'wechat_unionid', value: unionId.trim() });
 
-export const newUserId = (): string => randomBytes(16).toString('hex');
+/** Time-ordered, so new user streams land at the index's right edge (time-ordered-ids.ts). */
+export const newUserId = (): string => newTimeOrderedHexId();
 
 function profileClaims(profile: UserProfile): UniqueClaim[] {
   const claims = [accountClaim(profile.account)];

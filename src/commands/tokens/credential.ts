@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../domain-error';
+import { newTimeOrderedHexId } from '../time-ordered-ids';
 
 /**
  * An Insight token as clients hold it: Base64 of JSON `{id, userId, userName, secret}`. The access
@@ -18,7 +19,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_LENGTH = 2048;
 
 export const newSecret = (): string => randomBytes(16).toString('hex');
-export const newTokenId = (): string => randomBytes(16).toString('hex');
+/** Not a secret (the secret is): time-ordered, so new token streams land at the index's right edge. */
+export const newTokenId = (): string => newTimeOrderedHexId();
 
 export function encodeCredential(credential: TokenCredential): string {
   const { id, userId, userName, secret } = credential;

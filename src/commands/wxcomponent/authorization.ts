@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
 import { systemMetadata } from '../system-metadata';
@@ -6,6 +5,7 @@ import { authorizerStream, type AuthorizerProfile, type WxComponentEvent } from 
 import { latestTicketReader, type ReceiveDeps } from './receive';
 import { scheduleRefresh } from './refresh';
 import { authorizerTokenKey, componentAccessToken, writeCachedToken } from './tokens';
+import { newEventId } from '../time-ordered-ids';
 
 interface AuthorizerInfoAnswer {
   authorizer_info?: {
@@ -79,7 +79,7 @@ export async function completeAuthorization(deps: ReceiveDeps, job: Authorizatio
     },
   };
   await deps.store.appendToStream(authorizerStream(job.appid), [
-    { eventId: randomUUID(), type: event.type, data: event.data, metadata: { ...systemMetadata('wx-authorization', job.callbackEventId) } },
+    { eventId: newEventId(), type: event.type, data: event.data, metadata: { ...systemMetadata('wx-authorization', job.callbackEventId) } },
   ]);
   await writeCachedToken(deps, authorizerTokenKey(job.appid), a.authorizer_access_token, expiresAt);
   await scheduleRefresh(deps.queues, { kind: 'authorizer', appid: job.appid }, expiresAt);

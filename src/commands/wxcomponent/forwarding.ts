@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
@@ -8,6 +7,7 @@ import { callbackKey, callbackSignature, encryptCallback } from '../../wechat/cr
 import { buildFlatXml, type XmlObject, type XmlValue } from '../../wechat/xml';
 import { systemMetadata } from '../system-metadata';
 import type { RuleTarget } from './rules';
+import { newEventId } from '../time-ordered-ids';
 
 /**
  * Forwarding a decrypted callback to the service a rule names: in line (its reply goes back to
@@ -93,7 +93,7 @@ export async function postJson(url: string, payload: unknown, timeoutMs: number)
 }
 
 async function recordForward(store: EventStore, streamId: string, event: ForwardEvent, metadata: EventMetadata): Promise<void> {
-  await store.appendToStream(streamId, [{ eventId: randomUUID(), type: event.type, data: event.data, metadata }]);
+  await store.appendToStream(streamId, [{ eventId: newEventId(), type: event.type, data: event.data, metadata }]);
 }
 
 /** A target's reply as WeChat's passive-reply XML, encrypted and signed; null when there is nothing to say. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { seal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
 import { systemMetadata } from '../system-metadata';
@@ -6,6 +5,7 @@ import { profileOf } from './authorization';
 import { authorizerStream, type WxComponentEvent } from './events';
 import { latestTicketReader, type ReceiveDeps } from './receive';
 import { componentAccessToken } from './tokens';
+import { newEventId } from '../time-ordered-ids';
 
 export const PULL_QUEUE = 'wx-pull-authorizers';
 export const PULL_PAGE = 100;
@@ -49,7 +49,7 @@ export async function pullAuthorizers(deps: ReceiveDeps, requestedBy: string): P
           authTime: new Date(item.auth_time * 1000).toISOString(),
         },
       };
-      await deps.store.appendToStream(authorizerStream(item.authorizer_appid), [{ eventId: randomUUID(), ...event, metadata: systemMetadata('wx-pull-authorizers', requestedBy) }]);
+      await deps.store.appendToStream(authorizerStream(item.authorizer_appid), [{ eventId: newEventId(), ...event, metadata: systemMetadata('wx-pull-authorizers', requestedBy) }]);
       pulled++;
     }
     if (!page.list?.length || offset + PULL_PAGE >= page.total_count) break;

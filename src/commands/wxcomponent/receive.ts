@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
@@ -14,6 +13,7 @@ import { authorizerStream, callbackStream, type WxComponentEvent } from './event
 import { forwardCallback } from './forwarding';
 import { recordOnce } from './recorded-pushes';
 import { authorizerTokenKey } from './tokens';
+import { newEventId } from '../time-ordered-ids';
 
 export interface ReceiveDeps {
   config: Config;
@@ -91,7 +91,7 @@ export interface ReceivedCallback {
  * answered before any statement (recorded-pushes).
  */
 async function record(deps: ReceiveDeps, recorded: RecordedCallback, metadata: EventMetadata): Promise<{ duplicate: boolean; eventId: string; streamId: string }> {
-  const eventId = randomUUID();
+  const eventId = newEventId();
   const streamId = callbackStream(recorded.claim);
   const { duplicate } = await recordOnce(deps.store, streamId, async () => {
     try {
@@ -180,7 +180,7 @@ async function react(deps: ReceiveDeps, event: WxComponentEvent, eventId: string
   } else if (d.infoType === 'unauthorized' && d.authorizerAppid) {
     await deps.redis.del(authorizerTokenKey(d.authorizerAppid));
     await deps.store.appendToStream(authorizerStream(d.authorizerAppid), [
-      { eventId: randomUUID(), type: 'AuthorizerUnauthorized', data: { appid: d.authorizerAppid, at: d.receivedAt }, metadata: { ...metadata, causationId: eventId } },
+      { eventId: newEventId(), type: 'AuthorizerUnauthorized', data: { appid: d.authorizerAppid, at: d.receivedAt }, metadata: { ...metadata, causationId: eventId } },
     ]);
   }
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
 import { seal } from '../../secrets/sealed-box';
 import { SETTINGS_STREAM, type WxComponentEvent } from './events';
 import { componentTokenKey } from './tokens';
+import { newEventId } from '../time-ordered-ids';
 
 /**
  * Platform settings: the component secret (write-only, sealed) and the authorization page's
@@ -12,7 +12,7 @@ import { componentTokenKey } from './tokens';
  */
 export async function setComponentSecret(deps: { store: EventStore; redis: Redis; dataKey: Buffer }, secret: string, metadata: EventMetadata): Promise<void> {
   const event: WxComponentEvent = { type: 'ComponentSecretChanged', data: { sealedSecret: seal(secret, deps.dataKey), at: metadata.time } };
-  await deps.store.appendToStream(SETTINGS_STREAM, [{ eventId: randomUUID(), ...event, metadata }]);
+  await deps.store.appendToStream(SETTINGS_STREAM, [{ eventId: newEventId(), ...event, metadata }]);
   // A token obtained with the old secret is not trusted past this point.
   await deps.redis.del(componentTokenKey);
 }
@@ -25,7 +25,7 @@ export interface ComponentInfo {
 
 export async function setComponentInfo(store: EventStore, info: ComponentInfo, metadata: EventMetadata): Promise<void> {
   const event: WxComponentEvent = { type: 'ComponentInfoChanged', data: { ...info, at: metadata.time } };
-  await store.appendToStream(SETTINGS_STREAM, [{ eventId: randomUUID(), ...event, metadata }]);
+  await store.appendToStream(SETTINGS_STREAM, [{ eventId: newEventId(), ...event, metadata }]);
 }
 
 /** The original's pass-through setting: whether unmatched requests go to a local port, and which. */
@@ -38,7 +38,7 @@ export const DEFAULT_PROXY_PORT = 8082;
 
 export async function setProxyConfig(store: EventStore, config: ProxyConfig, metadata: EventMetadata): Promise<void> {
   const event: WxComponentEvent = { type: 'ProxyConfigChanged', data: { ...config, at: metadata.time } };
-  await store.appendToStream(SETTINGS_STREAM, [{ eventId: randomUUID(), ...event, metadata }]);
+  await store.appendToStream(SETTINGS_STREAM, [{ eventId: newEventId(), ...event, metadata }]);
 }
 
 export interface SettingsView {

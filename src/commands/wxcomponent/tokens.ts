@@ -7,6 +7,7 @@ import { callWechat } from '../../wechat/client';
 import { DomainError } from '../domain-error';
 import { systemMetadata } from '../system-metadata';
 import { authorizerStream, COMPONENT_TOKEN_STREAM, SETTINGS_STREAM, type WxComponentEvent } from './events';
+import { newEventId } from '../time-ordered-ids';
 
 /**
  * Access tokens: the current one sealed in Redis (what every reader uses), each refresh an event
@@ -109,7 +110,7 @@ export async function componentAccessToken(deps: TokenDeps, latestTicket: Ticket
       type: 'ComponentAccessTokenRefreshed',
       data: { sealedToken: seal(answer.component_access_token, deps.config.dataKey), expiresAt: new Date(expiresAt).toISOString(), at: new Date().toISOString() },
     };
-    await deps.store.appendToStream(COMPONENT_TOKEN_STREAM, [{ eventId: randomUUID(), ...event, metadata: systemMetadata('wxcomponent-token') }]);
+    await deps.store.appendToStream(COMPONENT_TOKEN_STREAM, [{ eventId: newEventId(), ...event, metadata: systemMetadata('wxcomponent-token') }]);
     return { token: answer.component_access_token, expiresAt };
   });
 }
@@ -150,7 +151,7 @@ export async function authorizerAccessToken(deps: TokenDeps, appid: string, late
       },
     };
     // Expected revision: a re-authorisation appended meanwhile makes this refresh lose, not overwrite it.
-    await deps.store.appendToStream(authorizerStream(appid), [{ eventId: randomUUID(), ...event, metadata: systemMetadata('wxcomponent-token') }], {
+    await deps.store.appendToStream(authorizerStream(appid), [{ eventId: newEventId(), ...event, metadata: systemMetadata('wxcomponent-token') }], {
       expectedRevision: current.revision,
     });
     return { token: answer.authorizer_access_token, expiresAt };
