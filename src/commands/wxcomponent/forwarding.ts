@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
+import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callbackKey, callbackSignature, encryptCallback } from '../../wechat/crypto';
@@ -14,8 +15,6 @@ import type { RuleTarget } from './rules';
  * WeChat, encrypted) under a deadline that keeps the whole answer inside WeChat's 5 s, or through
  * the queue with retries. Every delivery and failure is an event on the callback's own stream.
  */
-export const FORWARD_QUEUE = 'wx-forward';
-export const FORWARD_RETRIES = { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
 /** The answer to WeChat must leave by then (WeChat gives up at 5 s). */
 export const ANSWER_BUDGET_MS = 4_000;
 const DEFAULT_INLINE_MS = 3_000;
@@ -134,6 +133,8 @@ export interface ForwardJob {
   sealedPayload: string;
 }
 
+export const FORWARD_QUEUE = defineQueue<ForwardJob>('wx-forward', { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
+
 /**
  * Forwards a freshly recorded callback if a rule matches. Returns the encrypted reply for WeChat
  * when an in-line target answered one in time.
@@ -150,7 +151,7 @@ export async function forwardCallback(
   const caused = { ...metadata, causationId: input.callbackEventId, time: new Date().toISOString() };
   if (rule.data.async) {
     const job: ForwardJob = { callbackEventId: input.callbackEventId, streamId: input.streamId, ruleId: rule.id, url, sealedPayload: seal(JSON.stringify(payload), deps.config.dataKey) };
-    await deps.queues.add(FORWARD_QUEUE, 'forward', job, { jobId: `forward-${input.callbackEventId}-${rule.id}`, ...FORWARD_RETRIES });
+    await deps.queues.add(FORWARD_QUEUE, 'forward', job, { jobId: `forward-${input.callbackEventId}-${rule.id}` });
     return null;
   }
   const left = ANSWER_BUDGET_MS - (Date.now() - input.receivedAt);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defineQueue } from '../../jobs/definition';
 import { seal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
 import { systemMetadata } from '../system-metadata';
@@ -7,7 +8,8 @@ import { authorizerStream, type WxComponentEvent } from './events';
 import { latestTicketReader, type ReceiveDeps } from './receive';
 import { componentAccessToken } from './tokens';
 
-export const PULL_QUEUE = 'wx-pull-authorizers';
+/** A pull walks every page of the list: retried three times, 5, 10 s apart. */
+export const PULL_QUEUE = defineQueue<{ requestedBy: string }>('wx-pull-authorizers', { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } });
 export const PULL_PAGE = 100;
 
 interface ListAnswer {

@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import { WrongExpectedVersionError } from '../../eventstore/errors';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
+import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
+import type { AuthorizationJob } from './authorization';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { CallbackCryptoError, callbackKey, callbackSignature, decryptCallback, sameSignature } from '../../wechat/crypto';
 import { parseFlatXml, textField, XmlRefused, type XmlObject } from '../../wechat/xml';
@@ -29,9 +31,8 @@ export interface CallbackQuery {
   nonce?: string;
 }
 
-export const AUTHORIZATION_QUEUE = 'wx-authorization';
 export const ticketKey = 'wx:component-ticket';
-export const AUTHORIZATION_RETRIES = { attempts: 6, backoff: { type: 'exponential', delay: 1_000 } };
+export const AUTHORIZATION_QUEUE = defineQueue<AuthorizationJob>('wx-authorization', { attempts: 6, backoff: { type: 'exponential', delay: 1_000 } });
 
 /** Any refusal of a callback: the same answer whatever failed, so nothing leaks to a prober. */
 const refused = (why: string) => new DomainError('forbidden', `callback refused: ${why}`);
@@ -176,7 +177,7 @@ async function react(deps: ReceiveDeps, event: WxComponentEvent, eventId: string
   } else if ((d.infoType === 'authorized' || d.infoType === 'updateauthorized') && d.authorizerAppid && d.sealedAuthorizationCode) {
     // The old token dies with the re-authorisation (the original kept serving it: 40001).
     await deps.redis.del(authorizerTokenKey(d.authorizerAppid));
-    await deps.queues.add(AUTHORIZATION_QUEUE, d.infoType, { callbackEventId: eventId, appid: d.authorizerAppid, infoType: d.infoType, sealedCode: d.sealedAuthorizationCode }, { jobId: `auth-${eventId}`, ...AUTHORIZATION_RETRIES });
+    await deps.queues.add(AUTHORIZATION_QUEUE, d.infoType, { callbackEventId: eventId, appid: d.authorizerAppid, infoType: d.infoType, sealedCode: d.sealedAuthorizationCode }, { jobId: `auth-${eventId}` });
   } else if (d.infoType === 'unauthorized' && d.authorizerAppid) {
     await deps.redis.del(authorizerTokenKey(d.authorizerAppid));
     await deps.store.appendToStream(authorizerStream(d.authorizerAppid), [
