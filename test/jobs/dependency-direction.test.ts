@@ -42,6 +42,11 @@ describe('dependency direction (read from the sources)', () => {
     assert.deepEqual(offending, []);
   });
 
+  it('the command side appends only through handleCommand (load, decide, append with the expected revision)', () => {
+    const appending = commandFiles.filter((file) => file !== 'src/commands/handle.ts' && /\.appendToStream\(/.test(readFileSync(path.join(root, file), 'utf8')));
+    assert.deepEqual(appending, []);
+  });
+
   it('nothing under src/ imports from outside src/ (workers, tests and benches depend on src, not the reverse)', () => {
     const offending = sourcesUnder('src').flatMap((file) =>
       importsOf(file)

@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Knex } from 'knex';
 import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
+import { authorizedAppids } from '../../projections/wxcomponent/command-queries';
 import { isRetryable } from '../../wechat/client';
 import { DomainError } from '../domain-error';
 import { latestTicketReader, type ReceiveDeps } from './receive';
@@ -50,8 +51,7 @@ export async function sweep(deps: TokenDeps & { knex: Knex; queues: JobQueues })
     await scheduleRefresh(deps.queues, { kind: 'component' }, component?.expiresAt ?? null);
     scheduled++;
   }
-  const rows = await deps.knex('wx_authorizers').where('authorized', true).select('appid').catch(() => [] as Array<{ appid: string }>);
-  for (const { appid } of rows as Array<{ appid: string }>) {
+  for (const appid of await authorizedAppids(deps.knex)) {
     const cached = await readCachedToken(deps, authorizerTokenKey(appid));
     await scheduleRefresh(deps.queues, { kind: 'authorizer', appid }, cached?.expiresAt ?? null);
     scheduled++;
