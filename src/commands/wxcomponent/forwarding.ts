@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
 import { defineQueue } from '../../jobs/definition';
+import { forgetOpenRules, openRules } from '../../projections/wxcomponent/command-queries';
 import type { JobQueues } from '../../runtime/queues';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callbackKey, callbackSignature, encryptCallback } from '../../wechat/crypto';
 import { buildFlatXml, type XmlObject, type XmlValue } from '../../wechat/xml';
-import { forgetOpenRules, openRules } from '../../projections/wxcomponent/command-queries';
 import { handleCommand } from '../handle';
 import { systemMetadata } from '../system-metadata';
 import { callbackDecider, type CallbackCommand, type ForwardOutcome } from './callback-decider';
@@ -17,6 +17,7 @@ import type { RuleTarget } from './rules';
  * WeChat, encrypted) under a deadline that keeps the whole answer inside WeChat's 5 s, or through
  * the queue with retries. Every delivery and failure is an event on the callback's own stream.
  */
+
 /** The answer to WeChat must leave by then (WeChat gives up at 5 s). */
 export const ANSWER_BUDGET_MS = 4_000;
 const DEFAULT_INLINE_MS = 3_000;

@@ -3,21 +3,21 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
 import { defineQueue } from '../../jobs/definition';
+import { authorizersNamed, storedComponentTicket } from '../../projections/wxcomponent/command-queries';
 import type { JobQueues } from '../../runtime/queues';
-import type { AuthorizationJob } from './authorization';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { CallbackCryptoError, callbackKey, callbackSignature, decryptCallback, sameSignature } from '../../wechat/crypto';
 import { parseFlatXml, textField, XmlRefused, type XmlObject } from '../../wechat/xml';
-import { authorizersNamed, storedComponentTicket } from '../../projections/wxcomponent/command-queries';
 import { DomainError, isDomainError } from '../domain-error';
 import { handleCommand } from '../handle';
 import type { SnapshotStore } from '../snapshots';
+import type { AuthorizationJob } from './authorization';
 import { callbackDecider } from './callback-decider';
 import { bizAddressRefusal, bizCallback, componentCallback, type RecordedCallback } from './callbacks';
 import { authorizerStream, callbackStream, type CallbackReceivedEvent } from './events';
-import { authorizerDecider } from './token-decider';
 import { forwardCallback } from './forwarding';
 import { recordOnce } from './recorded-pushes';
+import { authorizerDecider } from './token-decider';
 import { authorizerTokenKey } from './tokens';
 
 export interface ReceiveDeps {
