@@ -27,6 +27,8 @@ export interface CommandContext {
 export interface CommandResult<S, E> {
   state: S;
   events: E[];
+  /** The ids the appended events were stored under, in the order of `events`. */
+  eventIds: string[];
   /** The stream's last revision after the append (or as read, when nothing was appended). */
   revision: number;
 }
@@ -82,16 +84,17 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
         continue;
       }
       if (decision.error) throw decision.error;
-      return { state: before, events: [], revision };
+      return { state: before, events: [], eventIds: [], revision };
     }
     const appendOptions: AppendOptions = {
       expectedRevision: revision < 0 ? 'no_stream' : revision,
       ...options.claims?.(before, decision.events),
     };
+    const eventIds = decision.events.map(() => newEventId());
     try {
       const result = await ctx.store.appendToStream(
         streamId,
-        decision.events.map((e) => ({ eventId: newEventId(), type: e.type, data: e.data, metadata: ctx.metadata })),
+        decision.events.map((e, i) => ({ eventId: eventIds[i]!, type: e.type, data: e.data, metadata: ctx.metadata })),
         appendOptions,
       );
       const state = decision.events.reduce(decider.evolve, before);
@@ -103,7 +106,7 @@ async function decideAndAppend<S, C, E extends { type: string; data: unknown }>(
       }
       recentStates.set(ctx.store, decider, streamId, { revision: result.nextExpectedRevision, state, snapshotRevision: snapshotAt });
       if (decision.error) throw decision.error;
-      return { state, events: decision.events, revision: result.nextExpectedRevision };
+      return { state, events: decision.events, eventIds, revision: result.nextExpectedRevision };
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
         if (attempt >= maxRetries) throw new DomainError('conflict', 'the record was changed by someone else at the same moment; try again');

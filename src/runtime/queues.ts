@@ -1,14 +1,16 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from '../config';
+import { BASE_JOB_OPTIONS, jobOptions, type QueueDefinition } from '../jobs/definition';
 import { createRedis, RedisUnavailableError } from '../redis/connection';
 
 /**
  * Producers: any role (the API included) can enqueue jobs; only the workers role runs them.
- * Queues are created on first use and share the deployment's key prefix with the workers.
+ * Queues are created on first use and share the deployment's key prefix with the workers. A job
+ * gets its queue's declared options (QueueDefinition.defaults) under the producer's own.
  */
 export interface JobQueues {
-  add<Data>(queue: string, name: string, data: Data, options?: JobsOptions): Promise<void>;
-  get(queue: string): Queue;
+  add<Data>(queue: QueueDefinition<Data>, name: string, data: Data, options?: JobsOptions): Promise<void>;
+  get(queue: QueueDefinition | string): Queue;
   close(): Promise<void>;
 }
 
@@ -21,13 +23,14 @@ export const bullPrefix = (config: Pick<Config, 'redisPrefix'>): string => `${co
  */
 export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, addTimeoutMs?: number): JobQueues {
   const queues = new Map<string, Queue>();
-  const get = (name: string): Queue => {
+  const get = (queue: QueueDefinition | string): Queue => {
+    const name = typeof queue === 'string' ? queue : queue.name;
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, {
         connection: createRedis(config.redisUrl, { forBullmq: true, name: 'authledger-producer' }),
         prefix: bullPrefix(config),
-        defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
+        defaultJobOptions: BASE_JOB_OPTIONS,
       });
       queues.set(name, q);
     }
@@ -36,7 +39,7 @@ export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
   return {
     get,
     async add(queue, name, data, options) {
-      const adding = get(queue).add(name, data, options);
+      const adding = get(queue).add(name, data, jobOptions(queue, options));
       if (!addTimeoutMs) {
         await adding;
         return;
@@ -44,7 +47,7 @@ export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
       adding.catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([adding, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisUnavailableError(`enqueuing ${queue} took over ${addTimeoutMs} ms`)), addTimeoutMs)))]);
+        await Promise.race([adding, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisUnavailableError(`enqueuing ${queue.name} took over ${addTimeoutMs} ms`)), addTimeoutMs)))]);
       } finally {
         clearTimeout(timer);
       }

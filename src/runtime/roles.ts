@@ -7,8 +7,8 @@ import type { Metrics } from '../observability/metrics';
 import { allProjections } from '../projections';
 import { ProjectionRunner } from '../projections/runner';
 import { createRedis, pingRedis } from '../redis/connection';
-import { allJobs } from '../../workers/jobs';
-import { createWorkerHost, type WorkerHost } from '../../workers/host';
+import { allJobs } from '../jobs/all-jobs';
+import { createWorkerHost, type WorkerHost } from '../jobs/worker-host';
 import type { Dependencies } from './dependencies';
 import { bullPrefix } from './queues';
 
@@ -66,6 +66,6 @@ export function startWorkers(deps: Dependencies): Role & { host: WorkerHost } {
     logger,
   });
   host.start();
-  logger.info({ queues: jobs.map((j) => j.queue) }, 'workers running');
+  logger.info({ queues: jobs.map((j) => j.queue.name) }, 'workers running');
   return { name: 'workers', host, stop: () => host.stop() };
 }

@@ -1,5 +1,5 @@
 /**
- * Which test file runs in which tier. Every *.test.ts under test/, src/ and workers/ belongs to
+ * Which test file runs in which tier. Every *.test.ts under test/ and src/ belongs to
  * exactly one (test/tiers/tiers.test.ts fails otherwise). Patterns use `*` and `**` only.
  *
  * - unit: no PostgreSQL, Redis or service; deciders, parsers, envelopes, and the HTTP framework
@@ -10,6 +10,7 @@
 module.exports = {
   unit: [
     'test/tiers/*.test.ts',
+    'test/jobs/dependency-direction.test.ts',
     'test/commands/*-decider.test.ts',
     'test/api/content-encoding.test.ts',
     'test/api/envelopes.test.ts',
@@ -42,7 +43,8 @@ module.exports = {
     'test/eventstore/postgres*.test.ts',
     'test/eventstore/eventstoredb.test.ts',
     'test/projections/**/*.test.ts',
-    'test/workers/**/*.test.ts',
+    'test/jobs/worker-host.test.ts',
+    'test/jobs/queued-options.test.ts',
     'test/runtime/database-sessions.test.ts',
   ],
   e2e: [
@@ -63,5 +65,5 @@ module.exports = {
     'test/runtime/entry-point*.test.ts',
   ],
   /** Where test files are looked for, whatever tier they are in: a file found here in no tier fails the guard. */
-  discovered: ['test/**/*.test.ts', 'src/**/*.test.ts', 'workers/**/*.test.ts'],
+  discovered: ['test/**/*.test.ts', 'src/**/*.test.ts'],
 };

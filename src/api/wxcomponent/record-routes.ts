@@ -189,7 +189,7 @@ export function recordRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'Queued', schema: { type: 'object', properties: { jobId: { type: 'string' } } } } },
     async handler(ctx) {
       const jobId = `pull-${Math.floor(Date.now() / 60_000)}`;
-      await deps.queues.add(PULL_QUEUE, 'pull', { requestedBy: ctx.state.requestId }, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } });
+      await deps.queues.add(PULL_QUEUE, 'pull', { requestedBy: ctx.state.requestId }, { jobId });
       return { jobId };
     },
   });

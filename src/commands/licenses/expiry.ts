@@ -1,3 +1,4 @@
+import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
 
 /**
@@ -8,13 +9,14 @@ import type { JobQueues } from '../../runtime/queues';
  * deadline finds the session alive and re-arms for the SN's next deadline. A periodic sweep over
  * the logs read model catches anything a lost job missed.
  */
-export const EXPIRY_QUEUE = 'license-expiry';
-
 export interface ExpiryJob {
   sn: string;
   /** The end of the slot this job stands for (epoch ms); it runs once that moment has passed. */
   dueAt: number;
 }
+
+/** A failed expiry is retried 0.5, 1, 2, 4 s apart: a session should end close to its deadline. */
+export const EXPIRY_QUEUE = defineQueue<ExpiryJob | { sweep: true }>('license-expiry', { attempts: 5, backoff: { type: 'exponential', delay: 500 } });
 
 /** Short enough to add little lag, long enough that a burst of logins on one SN shares a job. */
 const SLOT_MS = 250;
@@ -26,5 +28,5 @@ export const expiryJobId = (sn: string, dueAt: number): string => `expire-${sn}-
 /** Idempotent: sessions of one SN due in the same slot add the job once. */
 export async function scheduleExpiry(queues: JobQueues, sn: string, deadlineMs: number, now = Date.now()): Promise<void> {
   const dueAt = expiryDueAt(deadlineMs);
-  await queues.add<ExpiryJob>(EXPIRY_QUEUE, 'expire', { sn, dueAt }, { jobId: expiryJobId(sn, dueAt), delay: Math.max(0, dueAt - now), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
+  await queues.add(EXPIRY_QUEUE, 'expire', { sn, dueAt }, { jobId: expiryJobId(sn, dueAt), delay: Math.max(0, dueAt - now), removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
 }

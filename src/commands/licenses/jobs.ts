@@ -1,6 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Knex } from 'knex';
-import type { JobDefinition } from '../../../workers/host';
+import { jobOptions, type JobDefinition } from '../../jobs/definition';
 import type { Dependencies } from '../../runtime/dependencies';
 import { serializedPerKey } from '../stream-queue';
 import { systemMetadata } from '../system-metadata';
@@ -61,13 +61,12 @@ export function licenseJobs(deps: Dependencies): JobDefinition[] {
   const expiry: JobDefinition<ExpiryQueueJob> = {
     queue: EXPIRY_QUEUE,
     concurrency: 32,
-    defaults: { attempts: 5, backoff: { type: 'exponential', delay: 500 } },
     processor: async (job, token) => ('sweep' in job.data ? sweepOverdue(deps) : runExpiry(deps, job as Job<ExpiryJob>, token)),
   };
   // Upserting the scheduler is idempotent: every process may do it.
   deps.queues
     .get(EXPIRY_QUEUE)
-    .upsertJobScheduler('license-sweep', { every: deps.config.licenseSweepMs }, { name: 'sweep', data: { sweep: true }, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } })
+    .upsertJobScheduler('license-sweep', { every: deps.config.licenseSweepMs }, { name: 'sweep', data: { sweep: true }, opts: jobOptions(EXPIRY_QUEUE, { removeOnComplete: true, removeOnFail: { count: 100 } }) })
     .catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not schedule the license session sweep'));
   return [expiry as JobDefinition];
 }

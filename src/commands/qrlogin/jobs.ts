@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { JobDefinition } from '../../../workers/host';
+import type { JobDefinition } from '../../jobs/definition';
 import type { Dependencies } from '../../runtime/dependencies';
 import { systemMetadata } from '../system-metadata';
 import { QR_EXPIRY_QUEUE, type QrExpiryJob } from './expiry';
@@ -18,7 +18,6 @@ export function qrLoginJobs(deps: Dependencies): JobDefinition[] {
   const expiry: JobDefinition<QrExpiryJob> = {
     queue: QR_EXPIRY_QUEUE,
     concurrency: 16,
-    defaults: { attempts: 5, backoff: { type: 'exponential', delay: 500 } },
     processor: (job, token) => runQrExpiry(deps, job, token),
   };
   return [expiry as JobDefinition];

@@ -1,13 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { JobDefinition } from '../../../workers/host';
+import type { JobDefinition } from '../../jobs/definition';
 import type { Dependencies } from '../../runtime/dependencies';
 import { isRetryableWecomError, wecomErrcode } from '../../wecom/errors';
 import { handleCommand } from '../handle';
 import { systemMetadata } from '../system-metadata';
 import { directoryDecider } from './directory-decider';
 import { DIRECTORY_STREAM } from './events';
-import { MESSAGE_QUEUE, MESSAGE_RETRIES, sendQueuedMessage, type MessageJob } from './messages';
-import { SYNC_QUEUE, SYNC_RETRIES, syncDirectory, type SyncSummary } from './sync';
+import { MESSAGE_QUEUE, sendQueuedMessage, type MessageJob } from './messages';
+import { SYNC_QUEUE, syncDirectory, type SyncSummary } from './sync';
 
 /** One directory sync; a sync that gives up (a bad secret at once, a rate limit after every retry) is recorded. */
 async function runSync(deps: Dependencies, job: Job<{ requestedBy: string }>): Promise<SyncSummary> {
@@ -32,13 +32,11 @@ export function wecomJobs(deps: Dependencies): JobDefinition[] {
   const sync: JobDefinition<{ requestedBy: string }> = {
     queue: SYNC_QUEUE,
     concurrency: 1,
-    defaults: SYNC_RETRIES,
     processor: async (job) => runSync(deps, job),
   };
   const send: JobDefinition<MessageJob> = {
     queue: MESSAGE_QUEUE,
     concurrency: 8,
-    defaults: MESSAGE_RETRIES,
     processor: async (job) => sendQueuedMessage(deps, job.data, job.attemptsMade + 1, job.opts.attempts ?? 1),
   };
   return [sync as JobDefinition, send as JobDefinition];

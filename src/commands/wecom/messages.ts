@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { EventMetadata } from '../../eventstore/port';
+import { defineQueue } from '../../jobs/definition';
 import { wecomClient } from '../../wecom/client';
 import { isRetryableWecomError, wecomErrcode } from '../../wecom/errors';
 import { DomainError } from '../domain-error';
@@ -11,13 +12,12 @@ import { messageStream } from './events';
 import { messageDecider } from './message-decider';
 import type { WecomDeps } from './sync';
 
-export const MESSAGE_QUEUE = 'wecom-message';
-/** 45009, "system busy" and an unreachable WeCom are retried 0.5, 1, 2, 4 s apart before the message counts as failed. */
-export const MESSAGE_RETRIES = { attempts: 5, backoff: { type: 'exponential', delay: 500 } };
-
 export interface MessageJob {
   messageId: string;
 }
+
+/** 45009, "system busy" and an unreachable WeCom are retried 0.5, 1, 2, 4 s apart before the message counts as failed. */
+export const MESSAGE_QUEUE = defineQueue<MessageJob>('wecom-message', { attempts: 5, backoff: { type: 'exponential', delay: 500 } });
 
 /**
  * Records the message and queues its sending; the caller is answered at once. Only members linked
@@ -32,7 +32,7 @@ export async function queueMessage(deps: WecomDeps, input: { username: string; t
   const messageId = randomBytes(16).toString('hex');
   const command = { type: 'QueueMessage' as const, messageId, userId, username: state.profile!.account, wecomUserId: state.wecom.userId, text: input.text, now: new Date(metadata.time) };
   await handleCommand({ store: deps.store, metadata }, messageStream(messageId), messageDecider, command);
-  await deps.queues.add<MessageJob>(MESSAGE_QUEUE, 'send', { messageId }, { jobId: `wecom-message-${messageId}`, ...MESSAGE_RETRIES });
+  await deps.queues.add(MESSAGE_QUEUE, 'send', { messageId }, { jobId: `wecom-message-${messageId}` });
   return { messageId };
 }
 

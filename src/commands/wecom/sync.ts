@@ -4,6 +4,7 @@ import type { Config } from '../../config';
 import { UniqueClaimConflictError } from '../../eventstore/errors';
 import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/port';
 import type { Logger } from '../../observability/logger';
+import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
 import { wecomClient, type WecomMember } from '../../wecom/client';
 import { DomainError } from '../domain-error';
@@ -26,9 +27,8 @@ export interface WecomDeps {
   snapshots?: SnapshotStore;
 }
 
-export const SYNC_QUEUE = 'wecom-sync';
 /** Rate limits (45009) and an unreachable WeCom are retried 1, 2, 4, 8 s apart; a bad secret is not. */
-export const SYNC_RETRIES = { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
+export const SYNC_QUEUE = defineQueue<{ requestedBy: string }>('wecom-sync', { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
 const PARALLEL = 8;
 const MEMBER_ROLE = 'user';
 
@@ -37,7 +37,7 @@ const MEMBER_ROLE = 'user';
  * add nothing; while one runs, one more is kept to run after it (it may have missed a change).
  */
 export async function requestDirectorySync(queues: JobQueues, requestedBy: string): Promise<void> {
-  await queues.add(SYNC_QUEUE, 'sync', { requestedBy }, { deduplication: { id: 'wecom-directory-sync', keepLastIfActive: true }, ...SYNC_RETRIES });
+  await queues.add(SYNC_QUEUE, 'sync', { requestedBy }, { deduplication: { id: 'wecom-directory-sync', keepLastIfActive: true } });
 }
 
 const ownerUserId = async (store: EventStore, claim: UniqueClaim): Promise<string | null> => {

@@ -1,11 +1,12 @@
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
+import { handleCommand } from '../handle';
 import { systemMetadata } from '../system-metadata';
-import { authorizerStream, type AuthorizerProfile, type WxComponentEvent } from './events';
+import { authorizerStream, type AuthorizerProfile } from './events';
+import { AUTHORIZER_SNAPSHOTS, authorizerDecider } from './token-decider';
 import { latestTicketReader, type ReceiveDeps } from './receive';
 import { scheduleRefresh } from './refresh';
 import { authorizerTokenKey, componentAccessToken, writeCachedToken } from './tokens';
-import { newEventId } from '../time-ordered-ids';
 
 interface AuthorizerInfoAnswer {
   authorizer_info?: {
@@ -64,23 +65,24 @@ export async function completeAuthorization(deps: ReceiveDeps, job: Authorizatio
     body: { component_appid: appId, authorizer_appid: job.appid },
   });
   const a = auth.authorization_info;
-  const expiresAt = Date.now() + a.expires_in * 1000;
-  const now = new Date().toISOString();
-  const event: WxComponentEvent = {
-    type: 'AuthorizerAuthorized',
-    data: {
+  const now = Date.now();
+  const expiresAt = now + a.expires_in * 1000;
+  await handleCommand(
+    { store: deps.store, metadata: systemMetadata('wx-authorization', job.callbackEventId), snapshots: deps.snapshots },
+    authorizerStream(job.appid),
+    authorizerDecider,
+    {
+      type: 'RecordAuthorization',
       appid: job.appid,
       source: job.infoType,
       profile: profileOf(info, a.func_info),
       sealedRefreshToken: seal(a.authorizer_refresh_token, deps.config.dataKey),
       sealedAccessToken: seal(a.authorizer_access_token, deps.config.dataKey),
-      accessTokenExpiresAt: new Date(expiresAt).toISOString(),
-      authTime: now,
+      accessTokenExpiresAt: new Date(expiresAt),
+      authTime: new Date(now),
     },
-  };
-  await deps.store.appendToStream(authorizerStream(job.appid), [
-    { eventId: newEventId(), type: event.type, data: event.data, metadata: { ...systemMetadata('wx-authorization', job.callbackEventId) } },
-  ]);
+    { snapshot: AUTHORIZER_SNAPSHOTS },
+  );
   await writeCachedToken(deps, authorizerTokenKey(job.appid), a.authorizer_access_token, expiresAt);
   await scheduleRefresh(deps.queues, { kind: 'authorizer', appid: job.appid }, expiresAt);
 }

@@ -1,7 +1,7 @@
 import type { UniqueClaim } from '../../eventstore/port';
 import { DomainError } from '../domain-error';
 import type { XmlObject, XmlValue } from '../../wechat/xml';
-import { SEALED_FIELDS, SEALED_MARKER, type WxComponentEvent } from './events';
+import { SEALED_FIELDS, SEALED_MARKER, type CallbackReceivedEvent } from './events';
 
 /**
  * Pure: a decrypted callback document → the event to record and the claim that makes WeChat's
@@ -36,7 +36,7 @@ function jsonOf(v: XmlValue): unknown {
 }
 
 export interface RecordedCallback {
-  event: WxComponentEvent;
+  event: CallbackReceivedEvent;
   claim: UniqueClaim;
 }
 

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { UniqueClaim } from '../../eventstore/port';
+import type { RuleEvent } from './rules';
 
 /**
  * The WeChat third-party platform context. Streams: one per received callback, named by its
  * retry key (`wxcallback-<hash>`, so the append itself refuses a retry), one per authorizer
  * (`wxauthorizer-<appid>`), `wxcomponent-settings` and `wxcomponent-token`. Tickets, tokens,
- * refresh tokens and the secret appear only sealed with DATA_KEY.
+ * refresh tokens and the secret appear only sealed with DATA_KEY. Forwarding rules have their own
+ * streams (`wxrule-<id>`, rules.ts). Each kind of stream has its decider: callback-decider.ts,
+ * settings-decider.ts, token-decider.ts (component token and authorizers), rules.ts.
  */
 export interface AuthorizerProfile {
   appType: number;
@@ -72,7 +75,21 @@ export type WxComponentEvent =
       };
     }
   | { type: 'AuthorizerTokenRefreshed'; data: { appid: string; sealedAccessToken: string; sealedRefreshToken: string; expiresAt: string; at: string } }
-  | { type: 'AuthorizerUnauthorized'; data: { appid: string; at: string } };
+  | { type: 'AuthorizerUnauthorized'; data: { appid: string; at: string } }
+  | ForwardEvent
+  | RuleEvent;
+
+/** A forwarding of a recorded callback to a rule's target, on the callback's own stream. */
+export type ForwardEvent =
+  | { type: 'WxCallbackForwarded'; data: { callbackEventId: string; ruleId: number; mode: 'inline' | 'async'; status: number; ms: number; at: string } }
+  | { type: 'WxCallbackForwardFailed'; data: { callbackEventId: string; ruleId: number; mode: 'inline' | 'async'; reason: string; attempt: number; final: boolean; at: string } };
+
+/** The events of one kind of stream. */
+export type CallbackReceivedEvent = Extract<WxComponentEvent, { type: 'WxComponentCallbackReceived' | 'WxBizCallbackReceived' }>;
+export type CallbackEvent = CallbackReceivedEvent | ForwardEvent;
+export type SettingsEvent = Extract<WxComponentEvent, { type: 'ComponentSecretChanged' | 'ComponentInfoChanged' | 'ProxyConfigChanged' }>;
+export type ComponentTokenEvent = Extract<WxComponentEvent, { type: 'ComponentAccessTokenRefreshed' }>;
+export type AuthorizerEvent = Extract<WxComponentEvent, { type: 'AuthorizerAuthorized' | 'AuthorizerTokenRefreshed' | 'AuthorizerUnauthorized' }>;
 
 export type WxComponentEventType = WxComponentEvent['type'];
 

@@ -1,19 +1,24 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { WrongExpectedVersionError } from '../../eventstore/errors';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
+import { defineQueue } from '../../jobs/definition';
+import { authorizersNamed, storedComponentTicket } from '../../projections/wxcomponent/command-queries';
 import type { JobQueues } from '../../runtime/queues';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { CallbackCryptoError, callbackKey, callbackSignature, decryptCallback, sameSignature } from '../../wechat/crypto';
 import { parseFlatXml, textField, XmlRefused, type XmlObject } from '../../wechat/xml';
-import { DomainError } from '../domain-error';
-import { bizAddressRefusal, bizCallback, componentCallback, type KnownAuthorizer, type RecordedCallback } from './callbacks';
-import { authorizerStream, callbackStream, type WxComponentEvent } from './events';
+import { DomainError, isDomainError } from '../domain-error';
+import { handleCommand } from '../handle';
+import type { SnapshotStore } from '../snapshots';
+import type { AuthorizationJob } from './authorization';
+import { callbackDecider } from './callback-decider';
+import { bizAddressRefusal, bizCallback, componentCallback, type RecordedCallback } from './callbacks';
+import { authorizerStream, callbackStream, type CallbackReceivedEvent } from './events';
 import { forwardCallback } from './forwarding';
 import { recordOnce } from './recorded-pushes';
+import { authorizerDecider } from './token-decider';
 import { authorizerTokenKey } from './tokens';
-import { newEventId } from '../time-ordered-ids';
 
 export interface ReceiveDeps {
   config: Config;
@@ -21,6 +26,8 @@ export interface ReceiveDeps {
   redis: Redis;
   queues: JobQueues;
   knex: Knex;
+  /** Authorizer and token streams are folded from snapshots when given. */
+  snapshots?: SnapshotStore;
 }
 
 export interface CallbackQuery {
@@ -29,9 +36,8 @@ export interface CallbackQuery {
   nonce?: string;
 }
 
-export const AUTHORIZATION_QUEUE = 'wx-authorization';
 export const ticketKey = 'wx:component-ticket';
-export const AUTHORIZATION_RETRIES = { attempts: 6, backoff: { type: 'exponential', delay: 1_000 } };
+export const AUTHORIZATION_QUEUE = defineQueue<AuthorizationJob>('wx-authorization', { attempts: 6, backoff: { type: 'exponential', delay: 1_000 } });
 
 /** Any refusal of a callback: the same answer whatever failed, so nothing leaks to a prober. */
 const refused = (why: string) => new DomainError('forbidden', `callback refused: ${why}`);
@@ -75,7 +81,8 @@ export function openCallback(config: Config, query: CallbackQuery, body: string)
 
 export interface ReceivedCallback {
   duplicate: boolean;
-  event: WxComponentEvent;
+  event: CallbackReceivedEvent;
+  /** The recorded event's id; empty for a duplicate (nothing was recorded). */
   eventId: string;
   doc: XmlObject;
   /** An in-line forwarding target's reply, encrypted for WeChat; null: answer `success`. */
@@ -83,22 +90,25 @@ export interface ReceivedCallback {
 }
 
 /**
- * Appends one event per callback to the stream its retry key names, with expected revision
- * `no_stream`: the stream is the claim, checked by the very INSERT that appends (its revision
+ * Records one event per callback on the stream its retry key names, decided as a new stream
+ * (`no_stream`): the stream is the claim, checked by the very INSERT that appends (its revision
  * check, and the unique (stream, revision) constraint when retries race), so a retry — even three
  * at the same moment — records nothing. (A separate unique_claims row would cost a transaction of
- * four round trips on WeChat's hottest path.) A retry this process has already recorded is
- * answered before any statement (recorded-pushes).
+ * four round trips on WeChat's hottest path.) The refused append is not retried: on a new stream
+ * it can only mean the push is recorded. A retry this process has already recorded is answered
+ * before any statement, and one racing its original waits for it (recorded-pushes: so the
+ * handler's own per-stream queue is not needed here).
  */
 async function record(deps: ReceiveDeps, recorded: RecordedCallback, metadata: EventMetadata): Promise<{ duplicate: boolean; eventId: string; streamId: string }> {
-  const eventId = newEventId();
   const streamId = callbackStream(recorded.claim);
+  let eventId = '';
   const { duplicate } = await recordOnce(deps.store, streamId, async () => {
     try {
-      await deps.store.appendToStream(streamId, [{ eventId, type: recorded.event.type, data: recorded.event.data, metadata }], { expectedRevision: 'no_stream' });
+      const result = await handleCommand({ store: deps.store, metadata, newStream: true, maxRetries: 0, queuePerStream: false }, streamId, callbackDecider, { type: 'RecordCallback', event: recorded.event });
+      eventId = result.eventIds[0]!;
       return true;
     } catch (err) {
-      if (err instanceof WrongExpectedVersionError) return false;
+      if (isDomainError(err) && (err.code === 'conflict' || err.code === 'already_exists')) return false;
       throw err;
     }
   });
@@ -130,38 +140,8 @@ export async function receiveBizCallback(deps: ReceiveDeps, appid: string, query
   return { duplicate, event: recorded.event, eventId, doc, reply };
 }
 
-/**
- * The authorizers (current or former) with this appid or this original id, from the read model.
- * Every biz push asks, so answers are kept for a few seconds per (appid, original id): an account
- * authorized meanwhile is taken at the URL's word a little longer, as before it was recorded.
- */
-async function authorizersNamed(knex: Knex, appid: string, userName: string): Promise<KnownAuthorizer[]> {
-  const key = `${appid} ${userName}`;
-  let cache = knownAuthorizers.get(knex);
-  if (!cache) knownAuthorizers.set(knex, (cache = new Map()));
-  const cached = cache.get(key);
-  if (cached && Date.now() - cached.at < KNOWN_AUTHORIZERS_MS) return cached.known;
-  let known: KnownAuthorizer[];
-  try {
-    const rows = await knex('wx_authorizers').where('appid', appid).orWhere('user_name', userName).select<Array<{ appid: string; user_name: string }>>('appid', 'user_name');
-    known = rows.map((r) => ({ appid: r.appid, userName: r.user_name }));
-  } catch (err) {
-    // The projector creates its tables; an API started before any projector ran has recorded no authorizer yet.
-    if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
-    known = [];
-  }
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(key, { at: Date.now(), known });
-  return known;
-}
-
-const KNOWN_AUTHORIZERS_MS = 5_000;
-const UNDEFINED_TABLE = '42P01';
-/** Per database (each test service has its own). */
-const knownAuthorizers = new WeakMap<Knex, Map<string, { at: number; known: KnownAuthorizer[] }>>();
-
 /** What a component event sets in motion; slow WeChat calls go to a job so the answer stays fast. */
-async function react(deps: ReceiveDeps, event: WxComponentEvent, eventId: string, metadata: EventMetadata): Promise<void> {
+async function react(deps: ReceiveDeps, event: CallbackReceivedEvent, eventId: string, metadata: EventMetadata): Promise<void> {
   if (event.type !== 'WxComponentCallbackReceived') return;
   const d = event.data;
   if (d.infoType === 'component_verify_ticket' && d.sealedTicket) {
@@ -176,23 +156,21 @@ async function react(deps: ReceiveDeps, event: WxComponentEvent, eventId: string
   } else if ((d.infoType === 'authorized' || d.infoType === 'updateauthorized') && d.authorizerAppid && d.sealedAuthorizationCode) {
     // The old token dies with the re-authorisation (the original kept serving it: 40001).
     await deps.redis.del(authorizerTokenKey(d.authorizerAppid));
-    await deps.queues.add(AUTHORIZATION_QUEUE, d.infoType, { callbackEventId: eventId, appid: d.authorizerAppid, infoType: d.infoType, sealedCode: d.sealedAuthorizationCode }, { jobId: `auth-${eventId}`, ...AUTHORIZATION_RETRIES });
+    await deps.queues.add(AUTHORIZATION_QUEUE, d.infoType, { callbackEventId: eventId, appid: d.authorizerAppid, infoType: d.infoType, sealedCode: d.sealedAuthorizationCode }, { jobId: `auth-${eventId}` });
   } else if (d.infoType === 'unauthorized' && d.authorizerAppid) {
     await deps.redis.del(authorizerTokenKey(d.authorizerAppid));
-    await deps.store.appendToStream(authorizerStream(d.authorizerAppid), [
-      { eventId: newEventId(), type: 'AuthorizerUnauthorized', data: { appid: d.authorizerAppid, at: d.receivedAt }, metadata: { ...metadata, causationId: eventId } },
-    ]);
+    await handleCommand({ store: deps.store, metadata: { ...metadata, causationId: eventId } }, authorizerStream(d.authorizerAppid), authorizerDecider, {
+      type: 'RecordUnauthorization',
+      appid: d.authorizerAppid,
+      now: new Date(d.receivedAt),
+    });
   }
 }
 
 /** The newest component_verify_ticket: Redis first, then the read model. */
 export function latestTicketReader(deps: Pick<ReceiveDeps, 'redis' | 'knex' | 'config'>) {
   return async (): Promise<string | null> => {
-    let sealed = await deps.redis.hget(ticketKey, 'ticket');
-    if (!sealed) {
-      const row = await deps.knex('wx_component_ticket').first('sealed_ticket').catch(() => undefined);
-      sealed = (row?.sealed_ticket as string | undefined) ?? null;
-    }
+    const sealed = (await deps.redis.hget(ticketKey, 'ticket')) ?? (await storedComponentTicket(deps.knex));
     return sealed ? unseal(sealed, deps.config.dataKey) : null;
   };
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Knex } from 'knex';
+import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
+import { authorizedAppids } from '../../projections/wxcomponent/command-queries';
 import { isRetryable } from '../../wechat/client';
 import { DomainError } from '../domain-error';
 import { latestTicketReader, type ReceiveDeps } from './receive';
@@ -14,14 +16,11 @@ import { authorizerAccessToken, authorizerTokenKey, componentAccessToken, compon
  * expiry they replace, so scheduling twice is a no-op; the Redis lock in refreshOnce keeps two
  * workers from calling WeChat twice for the same token.
  */
-export const REFRESH_QUEUE = 'wx-token-refresh';
 export const LEAD_MS = 20 * 60 * 1000;
 export const SPREAD_MS = 10 * 60 * 1000;
 /** A job refreshes anything expiring within this; it runs at most LEAD + SPREAD before expiry. */
 export const WORKER_AHEAD_MS = LEAD_MS + SPREAD_MS + 60 * 1000;
 export const SWEEP_EVERY_MS = 5 * 60 * 1000;
-/** WeChat errors and quota (45009) retried with backoff 1, 2, 4 … 128 s: about 4 minutes, well inside the lead. */
-export const REFRESH_RETRIES = { attempts: 8, backoff: { type: 'exponential', delay: 1_000 } };
 
 /** Pure: a stable offset in [0, SPREAD_MS) for a token id. */
 export function spreadOf(id: string): number {
@@ -35,11 +34,13 @@ export function refreshDueAt(id: string, expiresAt: number | null, now: number):
 }
 
 export type RefreshJob = { kind: 'component' } | { kind: 'authorizer'; appid: string } | { kind: 'sweep' };
+/** WeChat errors and quota (45009) retried with backoff 1, 2, 4 … 128 s: about 4 minutes, well inside the lead. */
+export const REFRESH_QUEUE = defineQueue<RefreshJob>('wx-token-refresh', { attempts: 8, backoff: { type: 'exponential', delay: 1_000 } });
 
 export async function scheduleRefresh(queues: JobQueues, job: Exclude<RefreshJob, { kind: 'sweep' }>, expiresAt: number | null, now = Date.now()): Promise<void> {
   const id = job.kind === 'component' ? 'component' : `authorizer-${job.appid}`;
   const due = refreshDueAt(id, expiresAt, now);
-  await queues.add(REFRESH_QUEUE, job.kind, job, { jobId: `refresh-${id}-${expiresAt ?? 'missing'}`, delay: due - now, ...REFRESH_RETRIES });
+  await queues.add(REFRESH_QUEUE, job.kind, job, { jobId: `refresh-${id}-${expiresAt ?? 'missing'}`, delay: due - now });
 }
 
 /** Schedules every token that has none pending: the component token and each authorised account's. */
@@ -50,8 +51,7 @@ export async function sweep(deps: TokenDeps & { knex: Knex; queues: JobQueues })
     await scheduleRefresh(deps.queues, { kind: 'component' }, component?.expiresAt ?? null);
     scheduled++;
   }
-  const rows = await deps.knex('wx_authorizers').where('authorized', true).select('appid').catch(() => [] as Array<{ appid: string }>);
-  for (const { appid } of rows as Array<{ appid: string }>) {
+  for (const appid of await authorizedAppids(deps.knex)) {
     const cached = await readCachedToken(deps, authorizerTokenKey(appid));
     await scheduleRefresh(deps.queues, { kind: 'authorizer', appid }, cached?.expiresAt ?? null);
     scheduled++;

@@ -5,9 +5,12 @@ import type { EventStore } from '../../eventstore/port';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
 import { DomainError } from '../domain-error';
+import { handleCommand, loadState } from '../handle';
+import type { SnapshotStore } from '../snapshots';
 import { systemMetadata } from '../system-metadata';
-import { authorizerStream, COMPONENT_TOKEN_STREAM, SETTINGS_STREAM, type WxComponentEvent } from './events';
-import { newEventId } from '../time-ordered-ids';
+import { authorizerStream, COMPONENT_TOKEN_STREAM, SETTINGS_STREAM } from './events';
+import { settingsDecider } from './settings-decider';
+import { AUTHORIZER_SNAPSHOTS, authorizerDecider, COMPONENT_TOKEN_SNAPSHOTS, componentTokenDecider } from './token-decider';
 
 /**
  * Access tokens: the current one sealed in Redis (what every reader uses), each refresh an event
@@ -18,6 +21,8 @@ export interface TokenDeps {
   config: Config;
   redis: Redis;
   store: EventStore;
+  /** The token streams grow by one event per refresh: with snapshots they are folded from the latest. */
+  snapshots?: SnapshotStore;
 }
 
 /**
@@ -88,10 +93,8 @@ export async function refreshOnce(deps: CacheDeps, key: string, aheadMs: number,
 
 /** The component secret: the one set through the admin API (sealed in the settings stream), else configuration. */
 export async function componentSecret(deps: TokenDeps): Promise<string> {
-  const events = await deps.store.readStream(SETTINGS_STREAM, { direction: 'backwards', maxCount: 20 });
-  const latest = events.find((e) => e.type === 'ComponentSecretChanged');
-  if (latest) return unseal((latest.data as { sealedSecret: string }).sealedSecret, deps.config.dataKey);
-  return deps.config.wechatComponent.secret;
+  const { sealedSecret } = (await loadState(deps.store, SETTINGS_STREAM, settingsDecider)).state;
+  return sealedSecret ? unseal(sealedSecret, deps.config.dataKey) : deps.config.wechatComponent.secret;
 }
 
 export type TicketReader = () => Promise<string | null>;
@@ -105,27 +108,24 @@ export async function componentAccessToken(deps: TokenDeps, latestTicket: Ticket
       path: 'cgi-bin/component/api_component_token',
       body: { component_appid: deps.config.wechatComponent.appId, component_appsecret: await componentSecret(deps), component_verify_ticket: ticket },
     });
-    const expiresAt = Date.now() + answer.expires_in * 1000;
-    const event: WxComponentEvent = {
-      type: 'ComponentAccessTokenRefreshed',
-      data: { sealedToken: seal(answer.component_access_token, deps.config.dataKey), expiresAt: new Date(expiresAt).toISOString(), at: new Date().toISOString() },
-    };
-    await deps.store.appendToStream(COMPONENT_TOKEN_STREAM, [{ eventId: newEventId(), ...event, metadata: systemMetadata('wxcomponent-token') }]);
+    const now = Date.now();
+    const expiresAt = now + answer.expires_in * 1000;
+    await handleCommand(
+      { store: deps.store, metadata: systemMetadata('wxcomponent-token'), snapshots: deps.snapshots },
+      COMPONENT_TOKEN_STREAM,
+      componentTokenDecider,
+      { type: 'RecordComponentAccessToken', sealedToken: seal(answer.component_access_token, deps.config.dataKey), expiresAt: new Date(expiresAt), now: new Date(now) },
+      { snapshot: COMPONENT_TOKEN_SNAPSHOTS },
+    );
     return { token: answer.component_access_token, expiresAt };
   });
 }
 
-/** The authorizer's current refresh token, from its stream (the newest one WeChat gave us). */
-export async function authorizerRefreshToken(deps: TokenDeps, appid: string): Promise<{ refreshToken: string; revision: number } | null> {
-  const events = await deps.store.readStream(authorizerStream(appid));
-  let sealed: string | null = null;
-  for (const e of events) {
-    const ev = { type: e.type, data: e.data } as WxComponentEvent;
-    if (ev.type === 'AuthorizerAuthorized' || ev.type === 'AuthorizerTokenRefreshed') sealed = ev.data.sealedRefreshToken;
-    if (ev.type === 'AuthorizerUnauthorized') sealed = null;
-  }
-  if (!sealed) return null;
-  return { refreshToken: unseal(sealed, deps.config.dataKey), revision: events[events.length - 1]!.revision };
+/** The authorizer's current refresh token, from its stream (the newest one WeChat gave us), and as sealed there. */
+export async function authorizerRefreshToken(deps: TokenDeps, appid: string): Promise<{ refreshToken: string; sealed: string } | null> {
+  const snapshots = deps.snapshots ? { store: deps.snapshots, policy: AUTHORIZER_SNAPSHOTS } : undefined;
+  const sealed = (await loadState(deps.store, authorizerStream(appid), authorizerDecider, snapshots)).state.sealedRefreshToken;
+  return sealed ? { refreshToken: unseal(sealed, deps.config.dataKey), sealed } : null;
 }
 
 /** An authorizer's access token, refreshed through api_authorizer_token (keeping the new refresh token) when due. */
@@ -139,21 +139,24 @@ export async function authorizerAccessToken(deps: TokenDeps, appid: string, late
       query: { component_access_token: component.token.token },
       body: { component_appid: deps.config.wechatComponent.appId, authorizer_appid: appid, authorizer_refresh_token: current.refreshToken },
     });
-    const expiresAt = Date.now() + answer.expires_in * 1000;
-    const event: WxComponentEvent = {
-      type: 'AuthorizerTokenRefreshed',
-      data: {
+    const now = Date.now();
+    const expiresAt = now + answer.expires_in * 1000;
+    // Decided on the refresh token it was made with: a re-authorisation recorded meanwhile makes this refresh lose, not overwrite it.
+    await handleCommand(
+      { store: deps.store, metadata: systemMetadata('wxcomponent-token'), snapshots: deps.snapshots },
+      authorizerStream(appid),
+      authorizerDecider,
+      {
+        type: 'RecordAuthorizerTokenRefresh',
         appid,
+        refreshedWith: current.sealed,
         sealedAccessToken: seal(answer.authorizer_access_token, deps.config.dataKey),
-        sealedRefreshToken: seal(answer.authorizer_refresh_token || current.refreshToken, deps.config.dataKey),
-        expiresAt: new Date(expiresAt).toISOString(),
-        at: new Date().toISOString(),
+        sealedRefreshToken: answer.authorizer_refresh_token ? seal(answer.authorizer_refresh_token, deps.config.dataKey) : current.sealed,
+        expiresAt: new Date(expiresAt),
+        now: new Date(now),
       },
-    };
-    // Expected revision: a re-authorisation appended meanwhile makes this refresh lose, not overwrite it.
-    await deps.store.appendToStream(authorizerStream(appid), [{ eventId: newEventId(), ...event, metadata: systemMetadata('wxcomponent-token') }], {
-      expectedRevision: current.revision,
-    });
+      { snapshot: AUTHORIZER_SNAPSHOTS },
+    );
     return { token: answer.authorizer_access_token, expiresAt };
   });
 }

@@ -1,23 +1,30 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { defineQueue } from '../../src/jobs/definition';
+import { createWorkerHost, type WorkerHost } from '../../src/jobs/worker-host';
 import { createRedis } from '../../src/redis/connection';
-import { createWorkerHost, type WorkerHost } from '../../workers/host';
+import { bullPrefix, createJobQueues, type JobQueues } from '../../src/runtime/queues';
 import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';
+
+const slow = defineQueue<{ label: string }>('slow');
 
 describe('background worker host (BullMQ on real Redis)', function () {
   this.timeout(20_000);
-  const prefix = testRedisPrefix('host').replace(/:$/, '');
+  const config = { redisUrl: testRedisUrl, redisPrefix: testRedisPrefix('host') };
+  const prefix = bullPrefix(config);
   let host: WorkerHost;
+  let queues: JobQueues;
   const finished: string[] = [];
 
   before(() => {
+    queues = createJobQueues(config);
     host = createWorkerHost({
       connection: () => createRedis(testRedisUrl, { forBullmq: true }),
       prefix,
       logger: pino({ level: 'silent' }),
       jobs: [
         {
-          queue: 'slow',
+          queue: slow,
           concurrency: 2,
           processor: async (job) => {
             await new Promise((r) => setTimeout(r, 400));
@@ -30,13 +37,15 @@ describe('background worker host (BullMQ on real Redis)', function () {
   });
   after(async () => {
     await host.stop();
-    await deleteRedisPrefix(prefix);
+    await queues.close();
+    await deleteRedisPrefix(config.redisPrefix);
   });
 
   it('lets a running job finish when the host stops, and takes no new ones', async () => {
     host.start();
-    const queue = host.queue('slow');
-    const job = await queue.add('work', { label: 'in-flight' }, { jobId: 'in-flight' });
+    const queue = queues.get(slow);
+    await queues.add(slow, 'work', { label: 'in-flight' }, { jobId: 'in-flight' });
+    const job = (await queue.getJob('in-flight'))!;
     for (let i = 0; i < 100 && !(await job.isActive()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(await job.isActive(), 'job never started');
     assert.ok((await queue.getWorkers()).length >= 1, 'a running host is listed as a worker of its queue');
@@ -62,9 +71,9 @@ describe('background worker host (BullMQ on real Redis)', function () {
   });
 
   it('adds a job with the same id once (idempotent job ids)', async () => {
-    const q = host.queue('slow');
-    await q.add('work', { label: 'dup' }, { jobId: 'dup-1' });
-    await q.add('work', { label: 'dup' }, { jobId: 'dup-1' });
+    const q = queues.get(slow);
+    await queues.add(slow, 'work', { label: 'dup' }, { jobId: 'dup-1' });
+    await queues.add(slow, 'work', { label: 'dup' }, { jobId: 'dup-1' });
     const counts = await q.getJobCounts('waiting', 'active', 'completed');
     assert.equal((await q.getJobs(['waiting'])).filter((j) => j.id === 'dup-1').length, 1);
     assert.ok((counts.waiting ?? 0) >= 1);
