@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY workers ./workers
 RUN npm run build
 
 # Production dependencies only (no lifecycle scripts: `prepare` would need the compiler).

@@ -14,7 +14,7 @@ import { licensesProjection } from '../src/projections/licenses/licenses';
 import { createRedis } from '../src/redis/connection';
 import type { Dependencies } from '../src/runtime/dependencies';
 import { bullPrefix, createJobQueues } from '../src/runtime/queues';
-import { createWorkerHost } from '../src/jobs/worker-host';
+import { createWorkerHost } from '../workers/host';
 import { percentiles, round, runClosedLoop } from './measure';
 
 /**

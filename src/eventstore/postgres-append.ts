@@ -3,7 +3,7 @@ import type { ExpectedRevision, NewEvent } from './port';
 /**
  * The stream's revision by one backward probe of the (stream_id, stream_revision) index, and from
  * it the revision the new events follow (`base`) and whether the expected revision `holds`. The
- * probe is a function (migration 0005) so that no plan made while the log was empty can turn it
+ * probe is a function (migration 0006) so that no plan made while the log was empty can turn it
  * into a read of the whole table; OFFSET 0 keeps it one call, which the CASEs only read (pulled up
  * into them, it was called once per branch taken, and the literal plans looked cheaper than the
  * cached one, so every append was planned anew).

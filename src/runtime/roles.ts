@@ -7,8 +7,8 @@ import type { Metrics } from '../observability/metrics';
 import { allProjections } from '../projections';
 import { ProjectionRunner } from '../projections/runner';
 import { createRedis, pingRedis } from '../redis/connection';
-import { allJobs } from '../jobs/all-jobs';
-import { createWorkerHost, type WorkerHost } from '../jobs/worker-host';
+import { allJobs } from '../../workers/jobs';
+import { createWorkerHost, type WorkerHost } from '../../workers/host';
 import type { Dependencies } from './dependencies';
 import { bullPrefix } from './queues';
 

@@ -47,10 +47,19 @@ describe('dependency direction (read from the sources)', () => {
     assert.deepEqual(appending, []);
   });
 
-  it('nothing under src/ imports from outside src/ (workers, tests and benches depend on src, not the reverse)', () => {
+  it('only the composition root (src/runtime) reaches outside src/, and only into workers/', () => {
     const offending = sourcesUnder('src').flatMap((file) =>
       importsOf(file)
-        .filter((target) => !inside(target, 'src'))
+        .filter((target) => !inside(target, 'src') && !(inside(file, 'src/runtime') && inside(target, 'workers')))
+        .map((target) => `${file} imports ${target}`),
+    );
+    assert.deepEqual(offending, []);
+  });
+
+  it('workers/ runs the jobs the command side defines and never reaches the HTTP surfaces', () => {
+    const offending = sourcesUnder('workers').flatMap((file) =>
+      importsOf(file)
+        .filter((target) => inside(target, 'src/api') || inside(target, 'test'))
         .map((target) => `${file} imports ${target}`),
     );
     assert.deepEqual(offending, []);

@@ -43,7 +43,7 @@ module.exports = {
     'test/eventstore/postgres*.test.ts',
     'test/eventstore/eventstoredb.test.ts',
     'test/projections/**/*.test.ts',
-    'test/jobs/worker-host.test.ts',
+    'test/workers/**/*.test.ts',
     'test/jobs/queued-options.test.ts',
     'test/runtime/database-sessions.test.ts',
   ],

@@ -27,7 +27,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-const allFiles = ['test', 'src'].flatMap(filesUnder);
+const allFiles = ['test', 'src', 'workers'].flatMap(filesUnder);
 const matching = (patterns: string[]) => allFiles.filter((f) => patterns.some((p) => globToRegExp(p).test(f)));
 
 describe('test tiers (test/tiers/tiers.cjs)', () => {
@@ -39,7 +39,7 @@ describe('test tiers (test/tiers/tiers.cjs)', () => {
     assert.ok(!globToRegExp('test/eventstore/postgres*.test.ts').test('test/eventstore/eventstoredb.test.ts'));
   });
 
-  it('puts every test file under test/ and src/ in exactly one tier, so none is silently skipped', () => {
+  it('puts every test file under test/, src/ and workers/ in exactly one tier, so none is silently skipped', () => {
     const found = matching(tiers.discovered);
     assert.ok(found.length > 60, `only ${found.length} test files found: is the discovery broken?`);
     const problems = found.flatMap((file) => {

@@ -4,7 +4,7 @@ import { wxcomponentJobs } from '../../src/commands/wxcomponent/jobs';
 import { authorizerTokenKey, componentTokenKey, readCachedToken, writeCachedToken } from '../../src/commands/wxcomponent/tokens';
 import { createRedis } from '../../src/redis/connection';
 import { bullPrefix } from '../../src/runtime/queues';
-import { createWorkerHost, type WorkerHost } from '../../src/jobs/worker-host';
+import { createWorkerHost, type WorkerHost } from '../../workers/host';
 import { COMPONENT, encryptedPush } from './push';
 import { eventually, startWxHarness, type WxHarness } from './support';
 

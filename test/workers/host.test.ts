@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { defineQueue } from '../../src/jobs/definition';
-import { createWorkerHost, type WorkerHost } from '../../src/jobs/worker-host';
+import { createWorkerHost, type WorkerHost } from '../../workers/host';
 import { createRedis } from '../../src/redis/connection';
 import { bullPrefix, createJobQueues, type JobQueues } from '../../src/runtime/queues';
 import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';

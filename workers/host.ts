@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobDefinition } from './definition';
+import type { JobDefinition } from '../src/jobs/definition';
 
 export interface WorkerHost {
   start(): void;

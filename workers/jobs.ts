@@ -1,9 +1,9 @@
-import type { Dependencies } from '../runtime/dependencies';
-import { licenseJobs } from '../commands/licenses/jobs';
-import { qrLoginJobs } from '../commands/qrlogin/jobs';
-import { wecomJobs } from '../commands/wecom/jobs';
-import { wxcomponentJobs } from '../commands/wxcomponent/jobs';
-import type { JobDefinition } from './definition';
+import type { Dependencies } from '../src/runtime/dependencies';
+import { licenseJobs } from '../src/commands/licenses/jobs';
+import { qrLoginJobs } from '../src/commands/qrlogin/jobs';
+import { wecomJobs } from '../src/commands/wecom/jobs';
+import { wxcomponentJobs } from '../src/commands/wxcomponent/jobs';
+import type { JobDefinition } from '../src/jobs/definition';
 
 /**
  * Every kind of background job this service runs. Each context adds its definitions here
