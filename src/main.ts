@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { bootstrapAdministrator } from './commands/identity/bootstrap';
 import { bootstrapInterfaceConfigs } from './commands/configs/bootstrap';
 import { bootstrapRbac } from './commands/rbac/bootstrap';
+import { ADMIN_DISPLAY_NAME, BUILTIN_ROLES, SEEDED_CONFIGS } from './runtime/first-start-data';
 import { loadLiveConfigsAtStart } from './gateway/load-configs';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -44,11 +45,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (role === 'rebuild') return rebuild(argv.slice(1), deps, logger);
 
-  const boot = await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
+  const boot = await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword, ADMIN_DISPLAY_NAME);
   if (boot === 'created') logger.info({ account: config.adminAccount }, 'registered the bootstrap administrator');
-  const rbac = await bootstrapRbac(deps, config.adminAccount);
+  const rbac = await bootstrapRbac(deps, config.adminAccount, BUILTIN_ROLES);
   if (rbac.createdRoles) logger.info(rbac, 'seeded the Laravel roles suadmin, admin and user');
-  const seeded = await bootstrapInterfaceConfigs(deps);
+  const seeded = await bootstrapInterfaceConfigs(deps, SEEDED_CONFIGS);
   if (seeded) logger.info({ seeded }, 'seeded the interface configs (rate limits of codes, tokens and refresh)');
 
   const metrics = createMetrics();

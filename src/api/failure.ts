@@ -1,4 +1,5 @@
 import { isDomainError, type DomainErrorCode } from '../commands/domain-error';
+import type { RefusalReason } from '../commands/refusals';
 import { UniqueClaimConflictError, WrongExpectedVersionError } from '../eventstore/errors';
 import { outageCause } from './dependency-outage';
 
@@ -18,6 +19,8 @@ export interface ValidationIssue {
 
 export interface Failure {
   code: FailureCode;
+  /** The domain's name for this refusal, when it gave one: surfaces choose their codes and words by it. */
+  reason?: RefusalReason;
   /** Safe to show to the caller. */
   message: string;
   details?: Record<string, unknown>;
@@ -40,6 +43,7 @@ export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof FailureSignal) return { failure: err.failure, unexpected: false };
   if (isDomainError(err)) {
     const failure: Failure = { code: err.code, message: err.message };
+    if (err.reason) failure.reason = err.reason;
     if (err.details) failure.details = err.details;
     const issues = issuesFrom(err.details?.errors);
     if (issues) failure.issues = issues;

@@ -1,3 +1,5 @@
+import type { RefusalReason } from './refusals';
+
 /**
  * Stable machine codes for everything a command or query can refuse. Each API surface maps them to
  * its own envelope and numbers (Insight 421/430/…, Laravel HTTP 401/403, wxcomponent 1000–1011,
@@ -27,6 +29,8 @@ export class DomainError extends Error {
     message: string,
     /** Safe to show to the caller: never a secret, never SQL, never a stack. */
     readonly details?: Record<string, unknown>,
+    /** Which specific refusal this is (see refusals.ts): what surfaces put their own codes and words on. */
+    readonly reason?: RefusalReason,
   ) {
     super(message);
     this.name = 'DomainError';

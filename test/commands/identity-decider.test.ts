@@ -1,3 +1,4 @@
+import type { DomainError } from '../../src/commands/domain-error';
 import assert from 'node:assert/strict';
 import { userDecider } from '../../src/commands/identity/decider';
 import type { IdentityEvent } from '../../src/commands/identity/events';
@@ -90,9 +91,9 @@ describe('identity: disabling, enabling and WeChat binding', () => {
     spec.given(registered).when({ type: 'BindWechat', unionId: 'u1', replace: false, now }).then(bound('u1', null));
   });
 
-  it('given a user bound to another unionid, when bound without replace, then refused with 400; with replace, rebound', () => {
+  it('given a user bound to another unionid, when bound without replace, then refused as bound elsewhere (Insight words it 400); with replace, rebound', () => {
     const error = spec.given(registered, bound('u1', null)).when({ type: 'BindWechat', unionId: 'u2', replace: false, now }).thenRefused('already_exists');
-    assert.equal(error.details?.insightCode, 400);
+    assert.equal((error as DomainError).reason, 'wechat_already_bound');
     spec.given(registered, bound('u1', null)).when({ type: 'BindWechat', unionId: 'u2', replace: true, now }).then(bound('u2', 'u1'));
   });
 

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { bootstrapAdministrator } from '../../src/commands/identity/bootstrap';
 import { bootstrapInterfaceConfigs } from '../../src/commands/configs/bootstrap';
 import { bootstrapRbac } from '../../src/commands/rbac/bootstrap';
+import { ADMIN_DISPLAY_NAME, BUILTIN_ROLES, SEEDED_CONFIGS } from '../../src/runtime/first-start-data';
 import { loadLiveConfigsAtStart } from '../../src/gateway/load-configs';
 import { createMetrics } from '../../src/observability/metrics';
 import type { Dependencies } from '../../src/runtime/dependencies';
@@ -62,9 +63,9 @@ export async function startTestService(
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await openDependencies(config, logger, { migrate: false });
-  await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword);
-  await bootstrapRbac(deps, config.adminAccount);
-  await bootstrapInterfaceConfigs(deps);
+  await bootstrapAdministrator({ store: deps.store, dataKey: config.dataKey }, config.adminAccount, config.adminPassword, ADMIN_DISPLAY_NAME);
+  await bootstrapRbac(deps, config.adminAccount, BUILTIN_ROLES);
+  await bootstrapInterfaceConfigs(deps, SEEDED_CONFIGS);
   const metrics = createMetrics({ processMetrics: false });
   const projector = await startProjector(deps, logger, metrics);
   // Seeded limits are enforced only where a test asks: other tests sign in many times from one address.

@@ -27,6 +27,7 @@ module.exports = {
     'test/api/unstorable-input.test.ts',
     'test/commands/client-network.test.ts',
     'test/commands/time-ordered-ids.test.ts',
+    'test/commands/domain-words.test.ts',
     'test/commands/files-thumbnail.test.ts',
     'test/observability/**/*.test.ts',
     'test/runtime/compose.test.ts',

@@ -1,5 +1,6 @@
 import type { FailureCode } from '../failure';
 import type { Envelope } from '../surface';
+import { wordsFor } from './refusal-words';
 
 /**
  * BitAnswer back office: success `{status: 0, data}`, refusal `{status: <non-zero>, msg}`.
@@ -38,7 +39,7 @@ export const bitanswerEnvelope: Envelope = {
     const status = STATUSES[failure.code];
     ctx.status = status >= 500 ? status : 200;
     if (failure.allowedMethods) ctx.set('Allow', failure.allowedMethods.join(', '));
-    ctx.body = { status, msg: failure.code === 'internal' ? 'internal error' : failure.message };
+    ctx.body = { status, msg: failure.code === 'internal' ? 'internal error' : wordsFor(failure) };
   },
   openapi: {
     success: (data) => ({

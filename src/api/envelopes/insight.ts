@@ -1,5 +1,7 @@
+import type { RefusalReason } from '../../commands/refusals';
 import type { FailureCode } from '../failure';
 import type { Envelope } from '../surface';
+import { wordsFor } from './refusal-words';
 
 /**
  * Insight Auth: `{success, code, message, data, option}`, always HTTP 200; `code` tells success
@@ -32,6 +34,24 @@ const RESULTS: Record<FailureCode, { code: number; message?: string }> = {
   internal: { code: 500, message: '服务器繁忙' },
 };
 
+/** Refusals Insight numbers otherwise than their general code would: as the original answered them. */
+const REASON_CODES: Partial<Record<RefusalReason, number>> = {
+  wechat_already_bound: 400,
+  config_endpoint_taken: 400,
+  config_not_found: 400,
+  signed_in_elsewhere: 400,
+  sms_sign_in_off: 400,
+  sms_code_wrong: 423,
+};
+
+/** Sign-in refusals in the words Insight clients show (the other surfaces word them their own way). */
+const SIGN_IN_WORDS: Partial<Record<RefusalReason, string>> = {
+  wrong_credentials: '账号或签名错误',
+  login_locked: '错误次数过多,账号已被锁定!请于10分钟后再试',
+  address_locked: '登录失败次数过多,请稍后再试',
+  account_disabled: '账户被禁止使用',
+};
+
 const DEFAULT_MESSAGES: Partial<Record<number, string>> = {
   403: '未授权',
   413: '账户被禁止使用',
@@ -56,10 +76,12 @@ export const insightEnvelope: Envelope = {
   },
   fail(ctx, failure) {
     const result = RESULTS[failure.code];
+    // The gateway (src/gateway) names its result code itself.
     const override = failure.details?.insightCode;
-    const code = typeof override === 'number' && Number.isInteger(override) ? override : result.code;
+    const byReason = failure.reason ? REASON_CODES[failure.reason] : undefined;
+    const code = typeof override === 'number' && Number.isInteger(override) ? override : (byReason ?? result.code);
     ctx.status = 200;
-    ctx.body = { success: false, code, message: messageFor(code, result.message, failure.message, failure.code), data: null, option: null };
+    ctx.body = { success: false, code, message: messageFor(code, result.message, wordsFor(failure, SIGN_IN_WORDS), failure.code), data: null, option: null };
   },
   openapi: {
     success: (data) => reply(data ?? {}),

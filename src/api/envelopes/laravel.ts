@@ -1,5 +1,6 @@
 import { issuesByField, type FailureCode } from '../failure';
 import type { Envelope } from '../surface';
+import { issuesInWords, wordsFor } from './refusal-words';
 
 /**
  * Laravel template: `{status: "ok"|"error", message, data, errors, code: 0}` with real HTTP
@@ -56,8 +57,9 @@ export const laravelEnvelope: Envelope = {
     if (failure.allowedMethods) ctx.set('Allow', failure.allowedMethods.join(', '));
     const retryAfter = failure.details?.retryAfterSeconds;
     if ((failure.code === 'rate_limited' || failure.code === 'account_locked') && typeof retryAfter === 'number') ctx.set('Retry-After', String(Math.ceil(retryAfter)));
-    const errors = failure.code === 'validation_failed' && failure.issues?.length ? issuesByField(failure.issues) : null;
-    ctx.body = { status: 'error', message: FIXED_MESSAGES[failure.code] ?? failure.message, data: null, errors, code: 0 };
+    const issues = issuesInWords(failure);
+    const errors = failure.code === 'validation_failed' && issues?.length ? issuesByField(issues) : null;
+    ctx.body = { status: 'error', message: FIXED_MESSAGES[failure.code] ?? wordsFor(failure), data: null, errors, code: 0 };
     ctx.set('Content-Type', LARAVEL_JSON);
   },
   openapi: {

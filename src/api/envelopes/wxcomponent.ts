@@ -1,5 +1,6 @@
 import type { FailureCode } from '../failure';
 import type { Envelope } from '../surface';
+import { wordsFor } from './refusal-words';
 
 /**
  * WeChat third-party platform admin: `{code, errorMsg, data}`, always HTTP 200, `code` 0 for OK.
@@ -42,7 +43,7 @@ export const wxcomponentEnvelope: Envelope = {
   },
   fail(ctx, failure) {
     const override = failure.details?.wxCode;
-    const message = FIXED_MESSAGES[failure.code] ?? failure.message;
+    const message = FIXED_MESSAGES[failure.code] ?? wordsFor(failure);
     ctx.status = 200;
     // The original puts the detail of a refusal in `data` as text; its client shows `data` for 1002
     // and on the rule-test drawer, so null would be shown as "null".

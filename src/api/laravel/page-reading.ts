@@ -1,4 +1,5 @@
 import type { RouteContext } from '../route';
+import { unstorableTextIssues } from '../storable-text';
 
 /** The largest page number served; a larger one is read as this (an empty page for any list we hold). */
 export const MAX_PAGE = 1_000_000;
@@ -19,6 +20,8 @@ export function readPageAsLaravel(ctx: RouteContext): void {
   const sent = query.page;
   // PHP keeps the last of repeated `page=` parameters (`page[]=` is another name, ignored like any unknown one).
   const text = Array.isArray(sent) ? sent.at(-1) : sent;
+  // Text we could not store (NUL, lone surrogates) is refused as such, not read as page 1.
+  if (unstorableTextIssues('query', { page: sent }).length > 0) return;
   const page = text !== undefined && PHP_INT.test(text) ? Number(text.trim()) : 1;
   const read = String(Math.min(Math.max(page, 1), MAX_PAGE));
   if (read !== sent) ctx.query = { ...query, page: read } as typeof ctx.query;

@@ -1,4 +1,5 @@
 import { DomainError, isDomainError } from '../../commands/domain-error';
+import { domainWords } from '../envelopes/refusal-words';
 import { accountClaim } from '../../commands/identity/handler';
 import { PERMISSIONS, type Permission } from '../../commands/rbac/events';
 import { createRole, deleteRole, findRoleIdByName, loadUserRoles, replaceUserRoles } from '../../commands/rbac/handler';
@@ -130,7 +131,7 @@ export function rbacRoutes(deps: Dependencies): Route[] {
           await replaceUserRoles(deps, userId, rolenames, requestMetadata(ctx, laravelActor(ctx)));
         } catch (err) {
           // The roles dialog toasts this and stays open; a 404 would send the page to its error screen.
-          if (isDomainError(err) && err.code === 'not_found' && err.details?.field === 'rolenames') return laravelRefusal(ctx, err.message);
+          if (isDomainError(err) && err.reason === 'role_names_unknown') return laravelRefusal(ctx, domainWords(err));
           throw err;
         }
         return null;

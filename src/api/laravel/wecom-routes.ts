@@ -3,6 +3,7 @@ import { queueMessage } from '../../commands/wecom/messages';
 import { requestDirectorySync } from '../../commands/wecom/sync';
 import type { Dependencies } from '../../runtime/dependencies';
 import { isDomainError } from '../../commands/domain-error';
+import { domainWords } from '../envelopes/refusal-words';
 import { laravelEnvelope } from '../envelopes/laravel';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type JsonSchema, type Route, type RouteContext } from '../route';
@@ -110,7 +111,7 @@ export function wecomRoutes(deps: Dependencies): Route[] {
         const { userId } = await signInWithWecomCode(deps, code, metadata);
         laravelEnvelope.ok(ctx, await issueLaravelToken(deps, userId, { via: 'wecom', metadata }), { message: '登录成功' });
       } catch (err) {
-        if (isDomainError(err) && (err.code in CODE_REFUSALS || err.details?.syncing === true)) return laravelRefusal(ctx, CODE_REFUSALS[err.code] ?? err.message);
+        if (isDomainError(err) && (err.code in CODE_REFUSALS || err.reason === 'wecom_member_syncing')) return laravelRefusal(ctx, CODE_REFUSALS[err.code] ?? domainWords(err));
         throw err;
       }
     },
@@ -125,7 +126,7 @@ export function wecomRoutes(deps: Dependencies): Route[] {
     try {
       await queueMessage(deps, { username, text: message }, requestMetadata(ctx, laravelActor(ctx)));
     } catch (err) {
-      if (isDomainError(err) && (err.code === 'not_found' || err.code === 'validation_failed')) return laravelRefusal(ctx, err.message);
+      if (isDomainError(err) && (err.code === 'not_found' || err.code === 'validation_failed')) return laravelRefusal(ctx, domainWords(err));
       throw err;
     }
     done(ctx, '发送消息成功');

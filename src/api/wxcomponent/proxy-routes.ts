@@ -53,7 +53,7 @@ export function proxyRoutes(deps: Dependencies): Route[] {
       body: {
         type: 'object',
         properties: {
-          open: { type: 'boolean' },
+          open: { type: 'boolean', example: false, description: 'true is refused (1002): nothing is passed through here' },
           // The page sends `+input`, which is NaN (null in JSON) for a blank field; the original read that as 0.
           port: { type: ['integer', 'null'], minimum: 0, maximum: 65535 },
         },

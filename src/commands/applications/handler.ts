@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
 import { seal, unseal } from '../../secrets/sealed-box';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand, loadState } from '../handle';
 import { appDecider, wechatAppDecider, type AppEvent, type AppSettings, type AppState, type WechatAppEvent, type WechatAppState } from './decider';
 import { appStream, wechatAppStream } from './events';
@@ -42,6 +42,6 @@ export async function configureWechatApp(deps: ApplicationDeps, weChatAppId: str
 /** The WeChat app secret, opened only to call WeChat; an unconfigured weChatAppId is the caller's mistake (430). */
 export async function wechatAppSecret(deps: ApplicationDeps, weChatAppId: string): Promise<string> {
   const { state } = await loadState<WechatAppState, WechatAppEvent>(deps.store, wechatAppStream(weChatAppId), wechatAppDecider);
-  if (!state.sealedSecret) throw new DomainError('validation_failed', '无效参数: 未配置该微信appId');
+  if (!state.sealedSecret) throw refusal('wechat_app_unconfigured');
   return unseal(state.sealedSecret, deps.dataKey);
 }

@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { ConfigActor, ConfigEvent, ConfigFields, ConfigSnapshot } from './events';
 
 export interface ConfigState {
@@ -25,7 +26,7 @@ export function evolveConfig(_state: ConfigState, event: ConfigEvent): ConfigSta
 }
 
 /** The original answers a missing id with a plain failure (400), not Insight's 414 (no such user). */
-const missing = () => new DomainError('not_found', 'ID不存在,未更新数据', { insightCode: 400 });
+const missing = () => refusal('config_not_found');
 
 /** Limits must be complete enough to enforce: a gap, or a cycle together with its maximum. */
 export function limitProblem(fields: ConfigFields): string | null {
@@ -41,7 +42,7 @@ export function decideConfig(command: ConfigCommand, state: ConfigState): Decisi
   const at = command.now.toISOString();
   switch (command.type) {
     case 'CreateConfig': {
-      if (state.config || state.deleted) return reject(new DomainError('already_exists', '接口配置已存在'));
+      if (state.config || state.deleted) return reject(refusal('config_exists'));
       const problem = limitProblem(command.fields);
       if (problem) return reject(new DomainError('validation_failed', problem));
       return accept({ type: 'InterfaceConfigCreated', data: { config: { id: command.id, ...command.fields, createdTime: at }, by: command.by, at } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueClaimConflictError } from '../../eventstore/errors';
 import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/port';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand } from '../handle';
 import { configDecider, type ConfigCommand, type ConfigState } from './decider';
 import { configStream, endpointKey, type ConfigActor, type ConfigEvent, type ConfigFields } from './events';
@@ -25,7 +25,7 @@ async function run(store: EventStore, id: string, command: ConfigCommand, metada
   try {
     return await handleCommand({ store, metadata }, configStream(id), configDecider, command, { claims: endpointClaims });
   } catch (err) {
-    if (err instanceof UniqueClaimConflictError) throw new DomainError('already_exists', '接口配置已存在: 该请求方法和URL已配置', { insightCode: 400 });
+    if (err instanceof UniqueClaimConflictError) throw refusal('config_endpoint_taken');
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { accept, reject, type Decider } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { FileEvent, FileFacts } from './events';
 
 export interface FileState {
@@ -10,8 +11,8 @@ export type FileCommand = { type: 'RecordUpload'; file: FileFacts; limitBytes: n
 
 /** Why an upload of `size` bytes cannot be kept, or null. Checked before anything is written to disk, and again here. */
 export function uploadRefusal(size: number, limitBytes: number): DomainError | null {
-  if (size === 0) return new DomainError('validation_failed', '上传的文件为空', { errors: [{ in: 'body', path: 'file', message: '上传的文件为空' }] });
-  if (size > limitBytes) return new DomainError('payload_too_large', `文件不能超过 ${limitBytes} 字节`, { limitBytes });
+  if (size === 0) return refusal('file_empty', { errors: [{ in: 'body', path: 'file', message: 'is empty' }] });
+  if (size > limitBytes) return refusal('file_too_large', { limitBytes });
   return null;
 }
 

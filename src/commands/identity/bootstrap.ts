@@ -7,13 +7,13 @@ import { accountClaim, registerUser } from './handler';
  * On first start, registers the administrator named by ADMIN_ACCOUNT. Idempotent and safe when
  * several processes start at once: the account claim decides which one registers.
  */
-export async function bootstrapAdministrator(deps: { store: EventStore; dataKey: Buffer }, account: string, password: string): Promise<'created' | 'exists'> {
+export async function bootstrapAdministrator(deps: { store: EventStore; dataKey: Buffer }, account: string, password: string, name: string): Promise<'created' | 'exists'> {
   if (await deps.store.claimOwner(accountClaim(account))) return 'exists';
   try {
     await registerUser(
       deps,
       {
-        profile: { account, name: '系统管理员', mobile: null, email: null, headImg: null, tenantId: null },
+        profile: { account, name, mobile: null, email: null, headImg: null, tenantId: null },
         password,
         roles: ['admin'],
         builtin: true,

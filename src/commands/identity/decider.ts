@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { IdentityEvent, Surface, UserProfile } from './events';
 
 export interface UserState {
@@ -111,7 +112,7 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
       return decideSignIn(command, state);
     case 'DisableUser':
     case 'EnableUser': {
-      if (!state.exists || !state.userId) return reject(new DomainError('not_found', '用户不存在'));
+      if (!state.exists || !state.userId) return reject(refusal('user_not_found'));
       const disable = command.type === 'DisableUser';
       if (disable && state.builtin) return reject(new DomainError('forbidden', 'a built-in user cannot be disabled'));
       // Already in the asked state: nothing to record, the answer is the same.
@@ -120,10 +121,10 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
       return accept(disable ? { type: 'UserDisabled', data } : { type: 'UserEnabled', data });
     }
     case 'BindWechat': {
-      if (!state.exists || !state.userId) return reject(new DomainError('not_found', '用户不存在'));
+      if (!state.exists || !state.userId) return reject(refusal('user_not_found'));
       if (state.unionId === command.unionId) return accept();
       if (state.unionId && !command.replace) {
-        return reject(new DomainError('already_exists', '用户已绑定其他微信号', { insightCode: 400, field: 'unionid' }));
+        return reject(refusal('wechat_already_bound', { field: 'unionid' }));
       }
       return accept({ type: 'UserWechatBound', data: { userId: state.userId, unionId: command.unionId, previousUnionId: state.unionId, at: command.now.toISOString() } });
     }
@@ -132,11 +133,11 @@ export function decideIdentity(command: IdentityCommand, state: UserState): Deci
 
 /** A refusal after the proof held is recorded as a refusal; only a sign-in that happens is UserSignedIn. */
 function decideSignIn(command: Extract<IdentityCommand, { type: 'CompleteSignIn' }>, state: UserState): Decision<IdentityEvent> {
-  if (!state.exists || !state.userId) return reject(new DomainError('invalid_credentials', 'invalid account or password'));
+  if (!state.exists || !state.userId) return reject(refusal('wrong_credentials'));
   const userId = state.userId;
   const at = command.now.toISOString();
   const refused = (reason: 'disabled' | 'not_permitted'): IdentityEvent => ({ type: 'UserSignInFailed', data: { userId, surface: command.surface, reason, failures: 0, at } });
-  if (state.disabled) return reject(new DomainError('account_disabled', 'account is disabled'), refused('disabled'));
+  if (state.disabled) return reject(refusal('account_disabled'), refused('disabled'));
   if (command.requiredRoles && !command.requiredRoles.some((r) => state.roles.includes(r))) {
     return reject(new DomainError('forbidden', 'administrators only'), refused('not_permitted'));
   }

@@ -3,6 +3,7 @@ import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/po
 import { md5Hex, sameSecret } from '../../secrets/digest';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { handleCommand, loadState } from '../handle';
 import { recordSignInAttempt } from '../sign-in-attempts/handler';
@@ -198,7 +199,7 @@ export async function findUserIdByUnionId(store: EventStore, unionId: string): P
  * attempt counting, but the same user decider records the success or the refusal (disabled).
  */
 export async function signInWithCheckedProof(deps: IdentityDeps, userId: string, proofHolds: boolean, surface: Surface, metadata: EventMetadata): Promise<UserState> {
-  if (!proofHolds) throw new DomainError('invalid_credentials', 'invalid account or password');
+  if (!proofHolds) throw refusal('wrong_credentials');
   const result = await handleCommand(
     { store: deps.store, metadata, snapshots: deps.snapshots },
     userStream(userId),

@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { LaravelSessionEvent, SignInVia } from './events';
 
 export interface SessionState {
@@ -33,7 +34,7 @@ export function decideSession(command: SessionCommand, state: SessionState): Dec
         data: { sessionId: command.sessionId, userId: command.userId, via: command.via, issuedAt: command.now.toISOString(), expiresAt: command.expiresAt.toISOString() },
       });
     case 'EndSession':
-      if (state.status === 'none' || !state.userId) return reject(new DomainError('unauthenticated', '未登录'));
+      if (state.status === 'none' || !state.userId) return reject(refusal('session_ended'));
       // A second logout with the same token (a retry) changes nothing.
       if (state.status === 'ended') return accept();
       return accept({ type: 'LaravelSessionEnded', data: { sessionId: command.sessionId, userId: state.userId, reason: 'logout', at: command.now.toISOString() } });

@@ -3,24 +3,17 @@ import { UniqueClaimConflictError } from '../../eventstore/errors';
 import { DomainError } from '../domain-error';
 import { accountClaim } from '../identity/handler';
 import { systemMetadata } from '../system-metadata';
-import { PERMISSIONS, type RoleFields } from './events';
+import type { RoleFields } from './events';
 import { createRole, grantInitialRoles, type RbacDeps } from './handler';
 
-/** The template's seeded roles and the permissions its migrations attach to them. */
-export const BUILTIN_ROLES: RoleFields[] = [
-  { name: 'suadmin', displayName: '超级管理员', description: 'suadmin', perms: [...PERMISSIONS] },
-  { name: 'admin', displayName: '管理员', description: 'admin', perms: [...PERMISSIONS] },
-  { name: 'user', displayName: '普通用户', description: 'user', perms: ['/qrlogin/*'] },
-];
-
 /**
- * On first start: the built-in roles, and suadmin for the bootstrap administrator if they never
+ * On first start: the built-in roles (`builtinRoles`, the template's), and suadmin for the bootstrap administrator if they never
  * had roles. Idempotent and safe when several processes start at once (fixed ids, name claims).
  */
-export async function bootstrapRbac(deps: RbacDeps & { store: EventStore }, adminAccount: string): Promise<{ createdRoles: number; adminGranted: boolean }> {
+export async function bootstrapRbac(deps: RbacDeps & { store: EventStore }, adminAccount: string, builtinRoles: readonly RoleFields[]): Promise<{ createdRoles: number; adminGranted: boolean }> {
   const metadata = systemMetadata('bootstrap');
   let createdRoles = 0;
-  for (const fields of BUILTIN_ROLES) {
+  for (const fields of builtinRoles) {
     try {
       await createRole(deps, fields, metadata, { builtin: true });
       createdRoles++;

@@ -1,5 +1,5 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { RoleEvent, RoleFields, UserRolesEvent } from './events';
 
 export interface RoleState {
@@ -31,12 +31,12 @@ export function evolveRole(state: RoleState, event: RoleEvent): RoleState {
 export function decideRole(command: RoleCommand, state: RoleState): Decision<RoleEvent> {
   switch (command.type) {
     case 'CreateRole':
-      if (state.exists) return reject(new DomainError('already_exists', '角色已存在', { field: 'name' }));
+      if (state.exists) return reject(refusal('role_exists', { field: 'name' }));
       return accept({ type: 'RbacRoleCreated', data: { roleId: command.roleId, ...command.fields, builtin: command.builtin, at: command.now.toISOString() } });
     case 'DeleteRole':
-      if (!state.exists || state.deleted || !state.roleId || !state.fields) return reject(new DomainError('not_found', '角色不存在'));
+      if (!state.exists || state.deleted || !state.roleId || !state.fields) return reject(refusal('role_not_found'));
       // suadmin, admin and user are what the template's own routes and sync rely on.
-      if (state.builtin) return reject(new DomainError('forbidden', '内置角色不能删除'));
+      if (state.builtin) return reject(refusal('builtin_role_undeletable'));
       return accept({ type: 'RbacRoleDeleted', data: { roleId: state.roleId, name: state.fields.name, at: command.now.toISOString() } });
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/port';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand, loadState } from '../handle';
 import { roleDecider, userRolesDecider, type RoleState } from './decider';
 import { newGeneration, storeAccess, type UserAccess } from './access-cache';
@@ -46,7 +46,7 @@ export async function findRoleIdByName(store: EventStore, name: string): Promise
 async function roleIdsOf(store: EventStore, names: string[]): Promise<string[]> {
   const ids = await Promise.all(names.map((n) => findRoleIdByName(store, n)));
   const missing = names.filter((_, i) => ids[i] === null);
-  if (missing.length) throw new DomainError('not_found', `角色名不存在: ${missing.join(', ')}`, { field: 'rolenames' });
+  if (missing.length) throw refusal('role_names_unknown', { field: 'rolenames', names: missing });
   return ids as string[];
 }
 

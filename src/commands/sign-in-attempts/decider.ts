@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { Surface } from '../identity/events';
 import type { SignInAttemptEvent } from './events';
 
@@ -112,20 +113,20 @@ export function decideAttempt(command: RecordSignInAttempt, state: AddressState)
   if (until !== null) {
     const minutes = Math.ceil((until - now) / 60_000);
     return reject(
-      new DomainError('account_locked', `too many failed attempts; try again in ${minutes} minute(s)`, {
-        lockedUntil: new Date(until).toISOString(),
-        retryAfterSeconds: secondsUntil(until, now),
-      }),
+      new DomainError(
+        'account_locked',
+        `too many failed attempts; try again in ${minutes} minute(s)`,
+        { lockedUntil: new Date(until).toISOString(), retryAfterSeconds: secondsUntil(until, now) },
+        'login_locked',
+      ),
       ...events,
     );
   }
-  return reject(new DomainError('invalid_credentials', 'invalid account or password', { remainingAttempts: MAX_LOGIN_FAILURES - failures }), ...events);
+  return reject(refusal('wrong_credentials', { remainingAttempts: MAX_LOGIN_FAILURES - failures }), ...events);
 }
 
 function addressRefusal(until: number, now: number): DomainError {
-  return new DomainError('rate_limited', 'too many failed sign-ins from this address; try again later', {
-    retryAfterSeconds: secondsUntil(until, now),
-  });
+  return refusal('address_locked', { retryAfterSeconds: secondsUntil(until, now) });
 }
 
 export const addressDecider: Decider<AddressState, RecordSignInAttempt, SignInAttemptEvent> = {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../domain-error';
 import { newTimeOrderedHexId } from '../time-ordered-ids';
+import { refusal } from '../refusals';
 
 /**
  * An Insight token as clients hold it: Base64 of JSON `{id, userId, userName, secret}`. The access
@@ -27,7 +28,7 @@ export function encodeCredential(credential: TokenCredential): string {
   return Buffer.from(JSON.stringify({ id, userId, userName, secret }), 'utf8').toString('base64');
 }
 
-export const invalidCredential = (): DomainError => new DomainError('unauthenticated', '无效凭证', { insightCode: 421 });
+export const invalidCredential = (): DomainError => refusal('credential_invalid');
 
 /** Parses the Authorization header; anything that is not a well-formed token is 421, never a crash. */
 export function decodeCredential(header: string | undefined): TokenCredential {

@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { SeatEvent, TokenEvent, TokenMode } from './events';
 
 /** At most this many refreshes per sign-in; the failure time never passes issue + 24 h. */
@@ -87,7 +88,6 @@ export function evolveToken(state: TokenState, event: TokenEvent): TokenState {
   }
 }
 
-const invalid = (message = '无效凭证') => new DomainError('unauthenticated', message, { insightCode: 421 });
 
 export function decideToken(command: TokenCommand, state: TokenState): Decision<TokenEvent> {
   const now = command.now.getTime();
@@ -103,9 +103,9 @@ export function decideToken(command: TokenCommand, state: TokenState): Decision<
     }
     case 'RefreshToken': {
       // Hashes of 128-bit random secrets: comparing them leaks nothing worth timing.
-      if (!state.issued || state.revoked || state.refreshSecretHash !== command.refreshSecretHash) return reject(invalid());
-      if (now >= state.failsAt) return reject(invalid('凭证已失效,请重新登录'));
-      if (state.refreshCount >= MAX_REFRESHES) return reject(invalid('刷新次数已用尽,请重新登录'));
+      if (!state.issued || state.revoked || state.refreshSecretHash !== command.refreshSecretHash) return reject(refusal('credential_invalid'));
+      if (now >= state.failsAt) return reject(refusal('credential_failed'));
+      if (state.refreshCount >= MAX_REFRESHES) return reject(refusal('refresh_exhausted'));
       const failsAt = Math.min(now + FAILURE_LIVES * state.lifeMs, state.issuedAt + MAX_SESSION_MS);
       return accept({
         type: 'TokenRefreshed',
@@ -120,7 +120,7 @@ export function decideToken(command: TokenCommand, state: TokenState): Decision<
       });
     }
     case 'RevokeToken':
-      if (!state.issued || state.revoked) return reject(invalid());
+      if (!state.issued || state.revoked) return reject(refusal('credential_invalid'));
       return accept({ type: 'TokenRevoked', data: { tokenId: state.tokenId!, at: command.now.toISOString() } });
   }
 }

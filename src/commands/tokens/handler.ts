@@ -4,6 +4,7 @@ import { sha256Hex } from '../../secrets/digest';
 import type { AppState } from '../applications/decider';
 import { loadApp } from '../applications/handler';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand, loadState } from '../handle';
 import type { UserState } from '../identity/decider';
 import { findUserIdByLogin, loadUser, signInWithProof, type IdentityDeps } from '../identity/handler';
@@ -60,20 +61,9 @@ export function userInfo(user: UserState, tenantId: string | null): UserInfo {
 /** The app a token is asked for: refused as an invalid parameter before any proof is consumed. */
 export async function requireApp(deps: TokenDeps, appId: string): Promise<AppState & { appId: string }> {
   const app = await loadApp(deps.store, appId);
-  if (!app.exists || !app.appId || !app.settings) throw new DomainError('validation_failed', '无效参数: 应用不存在');
+  if (!app.exists || !app.appId || !app.settings) throw refusal('app_not_found');
   return app as AppState & { appId: string };
 }
-
-/** The identity decider's refusals in the words Insight clients show. */
-export const insightSignInRefusal = (err: unknown): never => {
-  if (err instanceof DomainError) {
-    if (err.code === 'invalid_credentials') throw new DomainError('invalid_credentials', '账号或签名错误', err.details);
-    if (err.code === 'account_locked') throw new DomainError('account_locked', '错误次数过多,账号已被锁定!请于10分钟后再试', err.details);
-    if (err.code === 'account_disabled') throw new DomainError('account_disabled', '账户被禁止使用');
-    if (err.code === 'rate_limited') throw new DomainError('rate_limited', '登录失败次数过多,请稍后再试', err.details);
-  }
-  throw err;
-};
 
 export interface SignInRequest {
   appId: string;
@@ -94,7 +84,7 @@ export async function signInWithSignature(deps: TokenDeps, request: SignInReques
   const owner = await consumeSignature(deps.redis, request.signature, request.account);
   const userId = owner ?? (await findUserIdByLogin(deps.store, request.account));
   // An unknown account is counted and locked like a known one, so the answers do not tell them apart.
-  const { state: user } = await signInWithProof(deps, { login: request.account, userId, proofHolds: owner !== null, surface: 'insight' }, metadata).catch(insightSignInRefusal);
+  const { state: user } = await signInWithProof(deps, { login: request.account, userId, proofHolds: owner !== null, surface: 'insight' }, metadata);
   return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'password' }, metadata);
 }
 
@@ -172,7 +162,7 @@ export async function refreshToken(deps: TokenDeps, authorization: string | unde
   });
   await storeToken(deps.redis, refreshed.state, refreshed.revision, null);
   const { state: user } = await loadUser(deps, verified.userId);
-  if (!user.exists) throw new DomainError('not_found', '用户不存在');
+  if (!user.exists) throw refusal('user_not_found');
   return tokenPackage(access, verified.credential, refreshed.state, userInfo(user, refreshed.state.tenantId), now.getTime());
 }
 

@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { md5Hex, sameSecret } from '../../secrets/digest';
 import { unseal } from '../../secrets/sealed-box';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { UserState } from '../identity/decider';
 import { accountClaim, findUserIdByLogin, loadUser, mobileClaim, type IdentityDeps } from '../identity/handler';
 
@@ -80,8 +80,8 @@ async function userSigningIn(deps: CodeDeps, login: string): Promise<{ userId: s
  * new mobile needs it too), so the answer does not tell whether the mobile has an account.
  */
 export async function issueSmsCode(deps: CodeDeps, mobile: string): Promise<string> {
-  if (!deps.sendSms) throw new DomainError('unavailable', '短信登录未开通', { insightCode: 400 });
-  if (!/^\+?[0-9]{5,20}$/.test(mobile)) throw new DomainError('validation_failed', '无效参数: 请输入正确的手机号');
+  if (!deps.sendSms) throw refusal('sms_sign_in_off');
+  if (!/^\+?[0-9]{5,20}$/.test(mobile)) throw refusal('mobile_invalid');
   const code = newCode();
   const smsCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const owner = await deps.store.claimOwner(mobileClaim(mobile));

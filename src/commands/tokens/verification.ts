@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { EventStore } from '../../eventstore/port';
 import { sameSecret, sha256Hex } from '../../secrets/digest';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { loadState } from '../handle';
 import { userDecider } from '../identity/decider';
 import { userStream, type IdentityEvent } from '../identity/events';
@@ -23,7 +24,7 @@ export interface VerifiedToken extends CachedToken {
   credential: TokenCredential;
 }
 
-export const signedInElsewhere = (): DomainError => new DomainError('unauthenticated', '用户已在其他设备登录', { insightCode: 400 });
+export const signedInElsewhere = (): DomainError => refusal('signed_in_elsewhere');
 
 /**
  * Checks an access token (or, with `kind: 'refresh'`, a refresh token) against the state the
@@ -41,9 +42,9 @@ export async function verifyToken(deps: TokenVerifyDeps, header: string | undefi
   if (!sameSecret(sha256Hex(credential.secret), expected)) throw invalidCredential();
   if (token.superseded) throw signedInElsewhere();
   if (userDisabled === null) userDisabled = await rebuildUserStatus(deps, token.userId);
-  if (userDisabled) throw new DomainError('account_disabled', '账户被禁止使用');
+  if (userDisabled) throw refusal('token_holder_disabled');
   if (now >= token.failsAt) throw invalidCredential();
-  if (kind === 'access' && now >= token.expiresAt) throw new DomainError('token_expired', '凭证过期，需刷新');
+  if (kind === 'access' && now >= token.expiresAt) throw refusal('token_expired');
   return { ...token, tokenId: credential.id, credential };
 }
 

@@ -1,9 +1,9 @@
 import type { EventMetadata } from '../../eventstore/port';
 import { wechatAppSecret } from '../applications/handler';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { bindWechat, findUserIdByUnionId, mobileClaim, registerUser, signInWithCheckedProof } from '../identity/handler';
 import { newSecret } from './credential';
-import { insightSignInRefusal, issueToken, requireApp, type TokenDeps, type TokenPackage } from './handler';
+import { issueToken, requireApp, type TokenDeps, type TokenPackage } from './handler';
 import { consumeSmsCode } from './sign-in-codes';
 
 /** The WeChat user as `sns/userinfo` describes them (the seed's WeChatUser). */
@@ -38,13 +38,13 @@ async function callWechat(deps: WechatDeps, path: string, query: Record<string, 
     const res = await fetch(url, { signal: AbortSignal.timeout(WECHAT_TIMEOUT_MS) });
     body = await res.json();
   } catch {
-    throw new DomainError('upstream_failed', '微信服务暂时不可用,请稍后重试');
+    throw refusal('wechat_unreachable');
   }
-  if (typeof body !== 'object' || body === null) throw new DomainError('upstream_failed', '微信服务返回了无效数据');
+  if (typeof body !== 'object' || body === null) throw refusal('wechat_answer_invalid');
   const answer = body as Record<string, unknown>;
   // WeChat answers errors with HTTP 200 and an errcode; its errmsg may echo our request, so it is not passed on.
   if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
-    throw new DomainError('upstream_failed', `微信授权失败(errcode ${answer.errcode})`, { wechatErrcode: answer.errcode });
+    throw refusal('wechat_grant_refused', { wechatErrcode: answer.errcode });
   }
   return answer;
 }
@@ -69,10 +69,10 @@ export async function signInWithWechatCode(
   const app = await requireApp(deps, request.appId);
   const secret = await wechatAppSecret(deps, request.weChatAppId);
   const grant = await callWechat(deps, 'sns/oauth2/access_token', { appid: request.weChatAppId, secret, code: request.code, grant_type: 'authorization_code' });
-  if (typeof grant.access_token !== 'string' || typeof grant.openid !== 'string') throw new DomainError('upstream_failed', '微信授权失败');
+  if (typeof grant.access_token !== 'string' || typeof grant.openid !== 'string') throw refusal('wechat_grant_refused');
   const info = await callWechat(deps, 'sns/userinfo', { access_token: grant.access_token, openid: grant.openid, lang: 'zh_CN' });
   const unionid = typeof info.unionid === 'string' ? info.unionid : typeof grant.unionid === 'string' ? grant.unionid : null;
-  if (!unionid) throw new DomainError('upstream_failed', '微信用户没有UnionId,请将公众号绑定到微信开放平台');
+  if (!unionid) throw refusal('wechat_no_unionid');
   const wechatUser: WechatUser = {
     unionid,
     openid: String(info.openid ?? grant.openid),
@@ -90,7 +90,7 @@ export async function signInWithWechatCode(
     await deps.redis.set(wechatUserKey(request.weChatAppId, unionid), JSON.stringify(wechatUser), 'EX', WECHAT_USER_CACHE_SECONDS);
     return { unbound: wechatUser };
   }
-  const user = await signInWithCheckedProof(deps, userId, true, 'insight', metadata).catch(insightSignInRefusal);
+  const user = await signInWithCheckedProof(deps, userId, true, 'insight', metadata);
   return { token: await issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'wechat' }, metadata) };
 }
 
@@ -115,9 +115,9 @@ export interface WechatUnionIdRequest {
 export async function signInWithWechatUnionId(deps: WechatDeps, request: WechatUnionIdRequest, metadata: EventMetadata): Promise<TokenPackage> {
   const app = await requireApp(deps, request.appId);
   const cached = await deps.redis.get(wechatUserKey(request.weChatAppId, request.unionId));
-  if (!cached) throw new DomainError('validation_failed', '无效参数: 未找到微信用户信息,请重新授权');
+  if (!cached) throw refusal('wechat_user_unknown');
   const wechatUser = JSON.parse(cached) as WechatUser;
-  if (!(await consumeSmsCode(deps.redis, request.mobile, request.smsCode))) throw new DomainError('invalid_credentials', '验证码错误', { insightCode: 423 });
+  if (!(await consumeSmsCode(deps.redis, request.mobile, request.smsCode))) throw refusal('sms_code_wrong');
 
   const owner = await deps.store.claimOwner(mobileClaim(request.mobile));
   let userId = owner?.startsWith('user-') ? owner.slice('user-'.length) : null;
@@ -128,6 +128,6 @@ export async function signInWithWechatUnionId(deps: WechatDeps, request: WechatU
     await bindWechat(deps, userId, request.unionId, request.isReplace, metadata);
   }
   await deps.redis.del(wechatUserKey(request.weChatAppId, request.unionId));
-  const user = await signInWithCheckedProof(deps, userId, true, 'insight', metadata).catch(insightSignInRefusal);
+  const user = await signInWithCheckedProof(deps, userId, true, 'insight', metadata);
   return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'wechat' }, metadata);
 }

@@ -1,7 +1,7 @@
 import type { EventMetadata } from '../../eventstore/port';
 import { wecomClient } from '../../wecom/client';
 import { WecomApiError, wecomDomainError } from '../../wecom/errors';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { accountClaim, loadUser, signInWithCheckedProof } from '../identity/handler';
 import { requestDirectorySync, type WecomDeps } from './sync';
 
@@ -16,11 +16,11 @@ export async function signInWithWecomCode(deps: WecomDeps, code: string, metadat
     visitor = await wecomClient(deps).visitorByCode(code);
   } catch (err) {
     if (err instanceof WecomApiError && err.kind === 'bad_code') {
-      throw new DomainError('invalid_credentials', '企业微信授权码无效或已过期', { errcode: err.errcode });
+      throw refusal('wecom_code_invalid', { errcode: err.errcode });
     }
     throw wecomDomainError(err);
   }
-  if (!('userId' in visitor)) throw new DomainError('invalid_credentials', '该微信用户不是企业成员');
+  if (!('userId' in visitor)) throw refusal('wecom_outsider');
 
   const owner = await deps.store.claimOwner(accountClaim(visitor.userId));
   const userId = owner?.startsWith('user-') ? owner.slice('user-'.length) : null;
@@ -28,7 +28,7 @@ export async function signInWithWecomCode(deps: WecomDeps, code: string, metadat
   const linked = userId ? (await loadUser(identity, userId)).state.wecom : null;
   if (!userId || !linked?.linked || linked.userId.toLowerCase() !== visitor.userId.toLowerCase()) {
     await requestDirectorySync(deps.queues, 'codelogin');
-    throw new DomainError('unavailable', '用户信息正在从企业微信同步，请稍后重试', { retryAfterSeconds: 5, syncing: true });
+    throw refusal('wecom_member_syncing', { retryAfterSeconds: 5, syncing: true });
   }
   await signInWithCheckedProof(identity, userId, true, 'laravel', metadata);
   return { userId };

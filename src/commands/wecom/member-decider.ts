@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { evolveUser, initialUserState, type UserState } from '../identity/decider';
 import type { IdentityEvent } from '../identity/events';
 
@@ -24,7 +25,7 @@ export type MemberCommand =
 const sameSet = (a: readonly number[], b: readonly number[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 export function decideMember(command: MemberCommand, state: UserState): Decision<IdentityEvent> {
-  if (!state.exists || !state.userId || !state.profile) return reject(new DomainError('not_found', '用户不存在'));
+  if (!state.exists || !state.userId || !state.profile) return reject(refusal('user_not_found'));
   const userId = state.userId;
   const at = command.now.toISOString();
   if (command.type === 'UnlinkWecomMember') {

@@ -4,7 +4,7 @@ import type { EventMetadata } from '../../eventstore/port';
 import { defineQueue } from '../../jobs/definition';
 import { wecomClient } from '../../wecom/client';
 import { isRetryableWecomError, wecomErrcode } from '../../wecom/errors';
-import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand, loadState } from '../handle';
 import { accountClaim, loadUser } from '../identity/handler';
 import { systemMetadata } from '../system-metadata';
@@ -25,10 +25,10 @@ export const MESSAGE_QUEUE = defineQueue<MessageJob>('wecom-message', { attempts
  */
 export async function queueMessage(deps: WecomDeps, input: { username: string; text: string }, metadata: EventMetadata): Promise<{ messageId: string }> {
   const owner = await deps.store.claimOwner(accountClaim(input.username));
-  if (!owner?.startsWith('user-')) throw new DomainError('not_found', '用户不存在');
+  if (!owner?.startsWith('user-')) throw refusal('user_not_found');
   const userId = owner.slice('user-'.length);
   const { state } = await loadUser({ store: deps.store, dataKey: deps.config.dataKey, snapshots: deps.snapshots }, userId);
-  if (!state.wecom?.linked) throw new DomainError('validation_failed', '该用户不是企业微信成员，无法发送消息');
+  if (!state.wecom?.linked) throw refusal('wecom_message_outsider');
   const messageId = randomBytes(16).toString('hex');
   const command = { type: 'QueueMessage' as const, messageId, userId, username: state.profile!.account, wecomUserId: state.wecom.userId, text: input.text, now: new Date(metadata.time) };
   await handleCommand({ store: deps.store, metadata }, messageStream(messageId), messageDecider, command);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { bootstrapInterfaceConfigs } from '../../../src/commands/configs/bootstrap';
+import { SEEDED_CONFIGS } from '../../../src/runtime/first-start-data';
 import { findLiveConfig } from '../../../src/gateway/live-configs';
 import { interfaceConfigsProjection } from '../../../src/projections/configs/interface-configs';
 import { rebuildProjection } from '../../../src/projections/rebuild';
@@ -54,7 +55,7 @@ describe('Insight configs: 接口配置管理 and its change log', function () {
     assert.match(codes.body.data.message, /200次/);
     const refresh = await call('GET', `/configs/${byEndpoint['PUT /base/auth/v1.0/tokens']}`);
     assert.equal(refresh.body.data.limitMax, 60);
-    assert.equal(await bootstrapInterfaceConfigs(svc.deps), 0, 'a second start seeds nothing');
+    assert.equal(await bootstrapInterfaceConfigs(svc.deps, SEEDED_CONFIGS), 0, 'a second start seeds nothing');
   });
 
   it('creates a config (32-hex id), shows it in the detail in the seed shape, and logs an INSERT with the creator', async () => {
