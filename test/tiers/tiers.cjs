@@ -32,6 +32,7 @@ module.exports = {
     'test/runtime/readme-configuration.test.ts',
     'test/gateway/**/*.test.ts',
     'test/wechat/**/*.test.ts',
+    'test/secrets/*.test.ts',
     'test/bench/**/*.test.ts',
     'test/eventstore/eventstoredb-mapping.test.ts',
   ],
