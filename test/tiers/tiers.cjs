@@ -15,6 +15,7 @@ module.exports = {
     'test/api/envelopes.test.ts',
     'test/api/failure-classification.test.ts',
     'test/api/logging.test.ts',
+    'test/api/multipart.test.ts',
     'test/api/operations.test.ts',
     'test/api/outage-log.test.ts',
     'test/api/request-path.test.ts',
