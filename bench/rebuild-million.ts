@@ -11,7 +11,7 @@ import { migrateToLatest } from '../src/db/migrate';
  *
  * REBUILD_BENCH_DB names the database (default authledger_rebuild_bench); REBUILD_BENCH_KEEP=1
  * keeps it afterwards, and a kept database with the right number of events is not seeded again.
- * REBUILD_BENCH_CLI=dist runs dist/src/cli/main.js instead of the sources through tsx;
+ * REBUILD_BENCH_BATCH=n passes --batch-size n. REBUILD_BENCH_CLI=dist runs dist/src/cli/main.js instead of the sources through tsx;
  * REBUILD_BENCH_ROOT runs the CLI of another checkout (e.g. `git archive <commit>` unpacked, with a
  * node_modules link), for a before/after pair in one sitting on the same seeded database.
  */
@@ -77,9 +77,10 @@ async function seed(knex: import('knex').Knex, users: number): Promise<void> {
 
 function runRebuild(databaseUrl: string): Promise<number | null> {
   const useDist = process.env.REBUILD_BENCH_CLI === 'dist';
+  const rebuild = ['rebuild', 'users', ...(process.env.REBUILD_BENCH_BATCH ? ['--batch-size', process.env.REBUILD_BENCH_BATCH] : [])];
   const [command, args] = useDist
-    ? [process.execPath, ['dist/src/cli/main.js', 'rebuild', 'users']]
-    : [path.join(root, 'node_modules/.bin/tsx'), ['src/cli/main.ts', 'rebuild', 'users']];
+    ? [process.execPath, ['dist/src/cli/main.js', ...rebuild]]
+    : [path.join(root, 'node_modules/.bin/tsx'), ['src/cli/main.ts', ...rebuild]];
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_PREFIX: 'authledger-rebuild-bench:', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
     child.on('close', resolve);
