@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { DomainError } from '../commands/domain-error';
 
 /**
  * multipart/form-data uploads (Laravel `file/upload`, wxcomponent `upload-media`): the body read as
- * bytes with a size limit, then split on the boundary. The shared body reader's text path would
- * corrupt binary content.
+ * bytes with a size limit, then split into parts by @fastify/busboy. The shared body reader's text
+ * path would corrupt binary content.
  */
 export interface UploadedFile {
   fileName: string;
@@ -18,6 +19,10 @@ export interface MultipartForm {
   /** File parts by field name; the first of a repeated name counts. */
   files: Record<string, UploadedFile>;
 }
+
+/** Our forms have a file and a few fields; more parts than this is not an upload. */
+const MAX_PARTS = 64;
+const FILE_HWM = 1 << 20;
 
 const tooLarge = () => new DomainError('payload_too_large', 'the upload is too large');
 
@@ -65,39 +70,50 @@ export function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> 
   });
 }
 
-export function parseMultipart(contentType: string, body: Buffer): MultipartForm {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  if (!/^multipart\/form-data/i.test(contentType) || !boundary) throw new DomainError('unsupported_media_type', 'upload as multipart/form-data');
-  const delimiter = Buffer.from(`--${(boundary[1] ?? boundary[2])!.trim()}`);
+/**
+ * Splits a multipart/form-data body with @fastify/busboy. A body busboy cannot read (no boundary,
+ * a part cut short, no closing delimiter) is the client's mistake: `validation_failed`, never a 500.
+ */
+export async function parseMultipart(contentType: string, body: Buffer): Promise<MultipartForm> {
+  if (!/^multipart\/form-data/i.test(contentType)) throw new DomainError('unsupported_media_type', 'upload as multipart/form-data');
+  let parser: BusboyInstance;
+  try {
+    parser = Busboy({
+      headers: { 'content-type': contentType },
+      // A part with a filename is a file, whatever its type; one without is a text field.
+      isPartAFile: (_name, _type, fileName) => fileName !== undefined,
+      limits: { parts: MAX_PARTS, fieldSize: body.length, fileSize: body.length },
+      fileHwm: FILE_HWM,
+    });
+  } catch {
+    throw new DomainError('unsupported_media_type', 'upload as multipart/form-data with a boundary');
+  }
   // Null prototypes: a part named `__proto__` or `constructor` is a field like any other.
   const form: MultipartForm = { fields: Object.create(null) as MultipartForm['fields'], files: Object.create(null) as MultipartForm['files'] };
-  let start = body.indexOf(delimiter);
-  while (start >= 0) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next < 0) break;
-    const part = body.subarray(start + delimiter.length + 2, next - 2); // the CRLF after this delimiter and before the next
-    const headerEnd = part.indexOf('\r\n\r\n');
-    if (headerEnd > 0) {
-      const headers = part.subarray(0, headerEnd).toString('utf8');
-      const disposition = /content-disposition:[^\r\n]*/i.exec(headers)?.[0] ?? '';
-      const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1];
-      const fileName = /;\s*filename="([^"]*)"/i.exec(disposition)?.[1];
-      const content = part.subarray(headerEnd + 4);
-      if (name !== undefined && fileName !== undefined) {
-        const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() || 'application/octet-stream';
-        form.files[name] ??= { fileName, contentType: type, bytes: content };
-      } else if (name !== undefined) {
-        form.fields[name] ??= content.toString('utf8');
-      }
-    }
-    start = next;
-  }
-  return form;
+  return new Promise((resolve, reject) => {
+    const refuse = (message: string) => reject(new DomainError('validation_failed', message, { errors: [{ in: 'body', path: '', message }] }));
+    parser.on('field', (name, value) => {
+      form.fields[name] ??= value;
+    });
+    parser.on('file', (name, stream, fileName, _encoding, mimeType) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A part cut short fails its own stream; unheard, that error would end the process.
+      stream.on('error', () => refuse('the multipart body is malformed'));
+      stream.on('end', () => {
+        form.files[name] ??= { fileName, contentType: mimeType || 'application/octet-stream', bytes: Buffer.concat(chunks) };
+      });
+    });
+    parser.on('partsLimit', () => refuse(`a form has at most ${MAX_PARTS} parts`));
+    parser.on('error', () => refuse('the multipart body is malformed'));
+    parser.on('finish', () => resolve(form));
+    parser.end(body);
+  });
 }
 
 /** The one file of a single-file form. */
-export function multipartFile(contentType: string, body: Buffer, field: string): UploadedFile {
-  const file = parseMultipart(contentType, body).files[field];
+export async function multipartFile(contentType: string, body: Buffer, field: string): Promise<UploadedFile> {
+  const file = (await parseMultipart(contentType, body)).files[field];
   if (!file) throw new DomainError('validation_failed', `the form has no "${field}" file`);
   return { ...file, fileName: file.fileName || 'media' };
 }

@@ -42,7 +42,7 @@ export function createBodyReader(limitBytes: number): BodyReader {
       if (!ctx.is('multipart/form-data')) throw new DomainError('unsupported_media_type', 'request body must be multipart/form-data');
       // Uploads are read as bytes, never inflated: a compressed form would be parsed as garbage.
       if (contentEncoding(ctx) !== 'identity') throw new DomainError('unsupported_media_type', 'an upload must not carry a Content-Encoding');
-      const form = parseMultipart(ctx.get('content-type'), await readBytes(ctx.req, request.multipart.limitBytes));
+      const form = await parseMultipart(ctx.get('content-type'), await readBytes(ctx.req, request.multipart.limitBytes));
       const missing = Object.entries(request.multipart.files).filter(([name, file]) => file.required && !form.files[name]);
       if (missing.length > 0) {
         const errors = missing.map(([name]) => ({ in: 'body', path: name, message: 'is required (a file part)' }));

@@ -49,7 +49,11 @@ function lineProgress({ label, total, intervalMs = 5_000 }: ProgressOptions, str
   const startedAt = Date.now();
   let printedAt = startedAt;
   let last = 0;
-  const print = (done: number) => stream.write(`${label}: ${describe(done, total, startedAt)}\n`);
+  let printed = -1;
+  const print = (done: number) => {
+    printed = done;
+    stream.write(`${label}: ${describe(done, total, startedAt)}\n`);
+  };
   print(0);
   return {
     update(done) {
@@ -58,7 +62,8 @@ function lineProgress({ label, total, intervalMs = 5_000 }: ProgressOptions, str
       printedAt = Date.now();
       print(done);
     },
-    finish: () => print(last),
+    // The last count once, unless the interval line just said it.
+    finish: () => (printed === last && last > 0 ? undefined : print(last)),
   };
 }
 

@@ -25,9 +25,19 @@ export interface RebuildOptions {
   logger?: ProjectionLogger;
   /** Settings for the lock connection. Default: those of `knex`. */
   lockConnection?: pg.ClientConfig;
-  /** Called after each replayed batch with the number of events replayed so far (for a progress bar). */
-  onProgress?: (eventsReplayed: number) => void;
+  /**
+   * Hears each phase as it starts (with 0 events) and, in the two phases that apply events, each
+   * batch with the number of events of that phase so far (for a progress bar).
+   */
+  onProgress?: (phase: RebuildPhase, events: number) => void;
 }
+
+/**
+ * `replay`: the log from the start into the shadow tables, and in the same pass into the live
+ * tables from their checkpoint on; `catch-up`: the live tables over whatever the replay left them
+ * behind (normally nothing); `compare`: checksums of both; `swap`: the shadow tables go live.
+ */
+export type RebuildPhase = 'replay' | 'catch-up' | 'compare' | 'swap';
 
 export interface TableComparison {
   /** Logical table name. */
@@ -79,25 +89,42 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     });
 
     const shadow = physicalTables(projection, 'shadow');
+    const liveTables = physicalTables(projection, 'live');
+    // The live tables must end where the replay stops, so the comparison means "replay equals
+    // incremental". Events past the live checkpoint are applied to them from the batches the replay
+    // reads anyway, through the normal batch path and concurrently with the shadow write: one read of
+    // the log instead of two (with no projector running, a full second pass over the same events).
+    let livePosition = live.checkpoint;
     let replayed = 0;
+    options.onProgress?.('replay', 0);
     const replay = await drain({
       read: (after, maxCount) => readProjectionEvents(store, projection, after, maxCount),
       commit: async (events) => {
-        await knex.transaction((trx) => projection.apply(trx, events, shadow));
+        const forLive = events.filter((e) => comparePositions(e.position, livePosition) > 0);
+        const writes = await Promise.allSettled([
+          knex.transaction((trx) => projection.apply(trx, events, shadow)),
+          forLive.length > 0 ? commitBatch(knex, projection, liveTables, livePosition, forLive) : livePosition,
+        ]);
+        for (const write of writes) if (write.status === 'rejected') throw write.reason;
+        livePosition = (writes[1] as PromiseFulfilledResult<Position>).value;
         replayed += events.length;
-        options.onProgress?.(replayed);
+        options.onProgress?.('replay', replayed);
       },
       from: LOG_START,
       batchSize,
     });
 
-    // Bring the live tables to the same point, so the comparison means "replay equals incremental".
     logger.info({ ...fields, eventsReplayed: replay.events }, 'rebuild: bringing the live tables to where the replay stopped');
-    const liveTables = physicalTables(projection, 'live');
+    options.onProgress?.('catch-up', 0);
+    let caughtUpEvents = 0;
     const caughtUp = await drain({
       read: (after, maxCount) => readProjectionEvents(store, projection, after, maxCount),
-      commit: async (events, from) => void (await commitBatch(knex, projection, liveTables, from, events)),
-      from: live.checkpoint,
+      commit: async (events, from) => {
+        await commitBatch(knex, projection, liveTables, from, events);
+        caughtUpEvents += events.length;
+        options.onProgress?.('catch-up', caughtUpEvents);
+      },
+      from: livePosition,
       until: replay.position,
       batchSize,
     });
@@ -107,9 +134,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       );
     }
 
+    options.onProgress?.('compare', 0);
     const tables = await verifyRebuild(knex, projection);
     const swap = options.swap ?? true;
-    if (swap) await swapRebuiltTables(knex, projection, replay.position);
+    if (swap) {
+      options.onProgress?.('swap', 0);
+      await swapRebuiltTables(knex, projection, replay.position);
+    }
     const report: RebuildReport = {
       name: projection.name,
       version: projection.version,
@@ -185,7 +216,7 @@ export interface RebuildCommandOptions {
   lockTimeoutMs?: number;
   swap?: boolean;
   /** Called before each projection's replay; what it returns hears that replay's progress. */
-  onStart?: (projection: Projection) => ((eventsReplayed: number) => void) | undefined;
+  onStart?: (projection: Projection) => ((phase: RebuildPhase, events: number) => void) | undefined;
 }
 
 /** `npm run rebuild -- <name> [<name> …]`: rebuilds each named projection in turn and returns their reports. */

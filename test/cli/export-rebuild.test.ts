@@ -64,7 +64,7 @@ describe('authledger export and rebuild', function () {
     assert.match(missing.stderr, /there is no stream door-9/);
   });
 
-  it('rebuild users: plain progress lines on a non-terminal stderr, then a report that the replay equals the live tables', async () => {
+  it('rebuild users: plain progress lines on a non-terminal stderr through every phase, then a report that the replay equals the live tables', async () => {
     const deps = { store, dataKey: world.config.dataKey };
     for (let i = 0; i < 7; i++) {
       await registerUser(deps, { profile: { account: `user${i}`, name: `User ${i}`, mobile: null, email: null, headImg: null, tenantId: null }, password: 'password-123' }, systemMetadata('test'));
@@ -73,7 +73,9 @@ describe('authledger export and rebuild', function () {
     assert.equal(r.code, 0, r.stderr);
     const progress = lines(r.stderr);
     assert.match(progress[0]!, /^rebuild users: 0\/7 events \(0\.0%\), 0 events\/s, ETA unknown$/);
-    assert.match(progress.at(-1)!, /^rebuild users: 7\/7 events \(100\.0%\), \d+ events\/s, [\d.]+s elapsed$/);
+    // One progress series per phase: the replay (which also brings the live tables along), then the comparison and the swap.
+    assert.match(progress.at(-3)!, /^rebuild users: 7\/7 events \(100\.0%\), \d+ events\/s, [\d.]+s elapsed$/);
+    assert.deepEqual(progress.slice(-2), ['rebuild users: comparing the rebuilt tables with the live ones', 'rebuild users: swapping the rebuilt tables in']);
     assert.match(r.stdout, /^users v\d+: replayed 7 events in [\d.]+ s to \d+-\d+; checksum live ([0-9a-f]{32}) rebuilt \1 \(equal; swapped in\)$/m);
     assert.equal(Number((await world.db.knex('users').count({ n: '*' }))[0]!.n), 7);
   });

@@ -107,7 +107,7 @@ describe('the wxcomponent admin front end, page by page', function () {
       }
       assert.equal((await frontEnd('get', '/admin/ticket', undefined, `${token.slice(0, -4)}AAAA`)).code, 1004);
       const iat = Math.floor(Date.now() / 1000) - 13 * 3600;
-      const expired = signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);
+      const expired = await signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);
       assert.equal((await frontEnd('get', '/admin/ticket', undefined, expired)).code, 1003);
     });
   });

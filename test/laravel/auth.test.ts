@@ -94,8 +94,8 @@ describe('Laravel /api: sign-in, JWT and logout', function () {
       const claims = JSON.parse(Buffer.from(admin.token.split('.')[1]!, 'base64url').toString('utf8'));
       const now = Math.floor(Date.now() / 1000);
       const bad: Record<string, string> = {
-        forged: signJwt({ ...claims }, 'another-secret-entirely'),
-        expired: signJwt({ ...claims, iat: now - 7200, nbf: now - 7200, exp: now - 3600 }, jwtSecret),
+        forged: await signJwt({ ...claims }, 'another-secret-entirely'),
+        expired: await signJwt({ ...claims, iat: now - 7200, nbf: now - 7200, exp: now - 3600 }, jwtSecret),
         algNone: `${forgeToken(admin.token, () => undefined, { alg: 'none', typ: 'JWT' }).split('.').slice(0, 2).join('.')}.`,
         algHs512: forgeToken(admin.token, () => undefined, { alg: 'HS512', typ: 'JWT' }),
         tampered: forgeToken(admin.token, (c) => (c.sub = '0'.repeat(32))),

@@ -42,7 +42,7 @@ describe('wxcomponent admin sign-in, tokens and settings', function () {
     assert.equal((await h.svc.request('GET', '/admin/callback-config')).body.code, 1000);
     assert.equal((await h.get('/admin/callback-config', `${jwt.slice(0, -3)}abc`)).body.code, 1004);
     const iat = Math.floor(Date.now() / 1000) - 13 * 3600;
-    const expired = signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);
+    const expired = await signJwt({ sub: 'x', iss: 'wxcomponent', iat, exp: iat + 12 * 3600 }, h.svc.config.jwtSecret);
     const res = await h.get('/admin/callback-config', expired);
     assert.equal(res.status, 200);
     assert.equal(res.body.code, 1003);

@@ -45,7 +45,7 @@ export async function issueLaravelToken(
   const exp = iat + LARAVEL_TOKEN_SECONDS;
   const sessionId = randomBytes(16).toString('hex');
   await startSession(deps, { sessionId, userId, via: options.via ?? 'password', expiresAt: new Date(exp * 1000) }, metadata);
-  const token = signJwt({ sub: userId, iss: LARAVEL_ISSUER, iat, nbf: iat, exp, jti: sessionId }, deps.config.jwtSecret);
+  const token = await signJwt({ sub: userId, iss: LARAVEL_ISSUER, iat, nbf: iat, exp, jti: sessionId }, deps.config.jwtSecret);
   return { token, user: { name: state.profile.name, username: state.profile.account } };
 }
 

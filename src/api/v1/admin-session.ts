@@ -11,9 +11,9 @@ export interface AdminPrincipal {
   account: string;
 }
 
-export function issueAdminToken(secret: string, admin: AdminPrincipal, nowMs = Date.now()): { token: string; expiresIn: number } {
+export async function issueAdminToken(secret: string, admin: AdminPrincipal, nowMs = Date.now()): Promise<{ token: string; expiresIn: number }> {
   const iat = Math.floor(nowMs / 1000);
-  const token = signJwt(
+  const token = await signJwt(
     { sub: admin.userId, account: admin.account, roles: ['admin'], iss: ADMIN_ISSUER, iat, nbf: iat, exp: iat + ADMIN_TOKEN_SECONDS, jti: randomUUID() },
     secret,
   );

@@ -43,7 +43,7 @@ export function loginRoute(deps: IdentityDeps & { jwtSecret: string }) {
       const { account, password } = ctx.request.body;
       const metadata = requestMetadata(ctx, { kind: 'anonymous', name: account });
       const { userId, state } = await signInWithPassword(deps, { login: account, passwordMd5: md5Hex(password), surface: 'v1', requiredRoles: ['admin'] }, metadata);
-      const { token, expiresIn } = issueAdminToken(deps.jwtSecret, { userId, account: state.profile?.account ?? account });
+      const { token, expiresIn } = await issueAdminToken(deps.jwtSecret, { userId, account: state.profile?.account ?? account });
       return { token, tokenType: 'Bearer', expiresIn };
     },
   });

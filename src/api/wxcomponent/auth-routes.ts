@@ -44,7 +44,7 @@ export function authRoutes(deps: Dependencies): Route[] {
             { login: username, passwordMd5: password, surface: 'wxcomponent', requiredRoles: WX_ADMIN_ROLES },
             metadata,
           );
-          return { jwt: issueWxToken(config.jwtSecret, { userId, account: state.profile?.account ?? username }) };
+          return { jwt: await issueWxToken(config.jwtSecret, { userId, account: state.profile?.account ?? username }) };
         } catch (err) {
           // Not an administrator here: recorded as a refusal, answered like a wrong password as the original did.
           if (err instanceof DomainError && (err.code === 'invalid_credentials' || err.code === 'forbidden')) throw new DomainError('invalid_credentials', 'invalid username or password');
@@ -61,7 +61,7 @@ export function authRoutes(deps: Dependencies): Route[] {
       summary: 'A new 12-hour token for the signed-in administrator',
       tags: ['wxcomponent auth'],
       responses: { 200: { description: 'A fresh token', schema: jwtReply } },
-      handler: (ctx) => ({ jwt: issueWxToken(config.jwtSecret, wxAdmin(ctx)) }),
+      handler: async (ctx) => ({ jwt: await issueWxToken(config.jwtSecret, wxAdmin(ctx)) }),
     });
 
   const userpwd = defineRoute<{ body: { password: string; oldPassword: string } }>({

@@ -13,7 +13,7 @@ export interface WxAdmin {
   account: string;
 }
 
-export function issueWxToken(secret: string, admin: WxAdmin, nowMs = Date.now()): string {
+export function issueWxToken(secret: string, admin: WxAdmin, nowMs = Date.now()): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   return signJwt({ sub: admin.userId, account: admin.account, iss: WX_ISSUER, iat, nbf: iat, exp: iat + WX_TOKEN_SECONDS, jti: randomUUID() }, secret);
 }

@@ -212,7 +212,7 @@ export function weappRoutes(deps: Dependencies): Route[] {
     request: { query: appidQuery({ type: { enum: ['image', 'voice', 'video', 'thumb'] } }, ['type']) },
     responses: { 200: { description: 'The media id', schema: { type: 'object' } } },
     async handler(ctx) {
-      const file = multipartFile(ctx.get('content-type'), await readBytes(ctx.req, deps.config.bodyLimitBytes), 'media');
+      const file = await multipartFile(ctx.get('content-type'), await readBytes(ctx.req, deps.config.bodyLimitBytes), 'media');
       const call = await asAuthorizer(ctx.state.query.appid, { path: 'cgi-bin/media/upload', query: { type: ctx.state.query.type } });
       try {
         const answer = await uploadWechatMedia<Record<string, unknown>>(base, { ...call, ...file });

@@ -82,7 +82,7 @@ describe('POST /v1/login and administrator tokens', function () {
     const header = { alg: 'HS256', typ: 'JWT' };
     const now = () => Math.floor(Date.now() / 1000);
     const claims = () => ({ sub: 'x', account: 'mallory', roles: ['admin'], iss: 'authledger', iat: now(), exp: now() + 600 });
-    const cases: Array<[string, () => string, string]> = [
+    const cases: Array<[string, () => string | Promise<string>, string]> = [
       ['signed with another secret', () => signJwt(claims(), 'some-other-secret-of-32-characters'), 'unauthenticated'],
       ['with alg none', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`, 'unauthenticated'],
       ['with a tampered payload', () => 'TAMPER', 'unauthenticated'],
@@ -98,7 +98,7 @@ describe('POST /v1/login and administrator tokens', function () {
     ];
     for (const [name, make, code] of cases) {
       it(`refuses a token ${name} (${code}), never a 500`, async () => {
-        let token = make();
+        let token = await make();
         const good = await svc.adminToken();
         if (token === 'TAMPER') {
           const [h, p, s] = good.split('.') as [string, string, string];
