@@ -1,9 +1,7 @@
 import { DomainError } from '../../commands/domain-error';
 import { forgetRules, postJson, targetUrl } from '../../commands/wxcomponent/forwarding';
 import { addRule, deleteRule, loadRule, updateRule } from '../../commands/wxcomponent/rule-handler';
-import { ruleStream, type RuleFields, type RuleTarget } from '../../commands/wxcomponent/rules';
-import { hasPassed } from '../../projections/progress-probes';
-import { wxcomponentProjection } from '../../projections/wxcomponent/records';
+import { type RuleFields, type RuleTarget } from '../../commands/wxcomponent/rules';
 import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type Route, type RouteContext } from '../route';
@@ -61,20 +59,11 @@ function fieldsOf(body: RuleBody): RuleFields {
   };
 }
 
-/** How long a rule write waits for the list to show it. */
-const VISIBLE_WITHIN_MS = 3_000;
-
 /** Callback forwarding rules: list, add (PUT), update (POST), delete (DELETE ?id=), test. */
 export function ruleRoutes(deps: Dependencies): Route[] {
   const { store, redis, knex } = deps;
-  // The page lists the rules again as soon as a write answers, as the original (one table) allowed:
-  // a write answers once the list shows it, or after VISIBLE_WITHIN_MS if the projector lags.
-  const listed = async (id: number) => {
-    const [last] = await store.readStream(ruleStream(id), { direction: 'backwards', maxCount: 1 });
-    if (!last) return;
-    const deadline = Date.now() + VISIBLE_WITHIN_MS;
-    while (!(await hasPassed(knex, store, wxcomponentProjection, last.position)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  };
+  // The page lists the rules again as soon as a write answers, as the original (one table)
+  // allowed: the surface's read-your-writes fence holds each write until the list shows it.
   const actor = (ctx: RouteContext) => {
     const a = wxAdmin(ctx);
     return requestMetadata(ctx, { kind: 'admin', id: a.userId, name: a.account });
@@ -126,7 +115,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
       const fields = fieldsOf(ctx.request.body);
       const id = await addRule({ store, redis }, fields, actor(ctx));
       forgetRules(knex);
-      await listed(id);
       return ruleJson(id, fields);
     },
   });
@@ -142,7 +130,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
       const fields = fieldsOf(ctx.request.body);
       await updateRule({ store, redis }, ctx.request.body.id, fields, actor(ctx));
       forgetRules(knex);
-      await listed(ctx.request.body.id);
       return ruleJson(ctx.request.body.id, fields);
     },
   });
@@ -157,7 +144,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     async handler(ctx) {
       await deleteRule({ store, redis }, ctx.state.query.id, actor(ctx));
       forgetRules(knex);
-      await listed(ctx.state.query.id);
       return {};
     },
   });
