@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { DomainError } from '../commands/domain-error';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../observability/logger';
-import { interfaceConfigsProjection, type ConfigRow } from '../projections/configs/interface-configs';
+import { interfaceConfigsProjection } from '../projections/configs/interface-configs';
+import { allInterfaceConfigs } from '../projections/configs/queries';
 import { committedHead } from '../projections/events-table';
 import { hasPassed, hasReachedHead } from '../projections/progress-probes';
 import { forgetLiveConfigs, liveConfigOf, storeLiveConfigs } from './live-configs';
@@ -40,7 +41,7 @@ async function configsCaughtUp(deps: LoadDeps, timeoutMs: number): Promise<boole
  */
 export async function loadLiveConfigs(deps: LoadDeps, timeoutMs = 5_000): Promise<number> {
   if (!(await configsCaughtUp(deps, timeoutMs))) throw new DomainError('unavailable', '接口配置尚未同步完成,请稍后重新加载');
-  const rows = (await deps.knex('interface_configs').select('*')) as ConfigRow[];
+  const rows = await allInterfaceConfigs(deps.knex);
   if (rows.length === 0) throw new DomainError('not_found', '读取数据失败,请重新加载', { insightCode: 400 });
   await storeLiveConfigs(deps.redis, rows.map(liveConfigOf));
   forgetLiveConfigs(deps.redis);

@@ -1,3 +1,4 @@
+import { pageOfWxProxyRules } from '../../projections/wxcomponent/queries';
 import { DomainError } from '../../commands/domain-error';
 import { forgetRules, postJson, targetUrl } from '../../commands/wxcomponent/forwarding';
 import { addRule, deleteRule, loadRule, updateRule } from '../../commands/wxcomponent/rule-handler';
@@ -84,10 +85,9 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'A page of rules', schema: { type: 'object', properties: { rules: { type: 'array' }, total: { type: 'integer' } } } } },
     async handler(ctx) {
       const { offset, limit, type } = ctx.state.query;
-      const base = () => (type ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
-      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(Math.min(limit, MAX_PAGE)), base().count<{ count: string }[]>('* as count')]);
+      const { rows, total } = await pageOfWxProxyRules(knex, { type }, { offset, limit: Math.min(limit, MAX_PAGE) });
       return {
-        rules: rows.map((r: Record<string, unknown>) => ({
+        rules: rows.map((r) => ({
           id: Number(r.id),
           name: r.name,
           type: r.type,
@@ -99,7 +99,7 @@ export function ruleRoutes(deps: Dependencies): Route[] {
           createTime: String(r.create_time).replace(/\.\d{3}Z$/, 'Z'),
           updateTime: String(r.update_time).replace(/\.\d{3}Z$/, 'Z'),
         })),
-        total: Number(counted[0]?.count ?? 0),
+        total,
       };
     },
   });
