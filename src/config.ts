@@ -39,6 +39,11 @@ export interface Config {
   rateLimitAddressFactor: number;
   /** How often the license sweep ends sessions whose expiry job was lost. */
   licenseSweepMs: number;
+  /**
+   * Longest a write waits, before it answers, for the read models its surface reads to apply it
+   * (read-your-writes, docs/read-side.md); 0 answers at once.
+   */
+  readYourWritesTimeoutMs: number;
   /** Life of a QR-code sign-in nonce (Laravel `/api/qrcode`). */
   qrLoginTtlSeconds: number;
   /** Per client address (IPv6: per /64): QR codes a minute, and codes alive at once. */
@@ -170,6 +175,7 @@ export function loadConfig(env: Env = process.env): { config: Config; defaultsUs
     trustProxy: bool('TRUST_PROXY', false),
     rateLimitAddressFactor: int('RATE_LIMIT_ADDRESS_FACTOR', 10, 1, 10_000),
     licenseSweepMs: int('LICENSE_SWEEP_MS', 60_000, 100, 3_600_000),
+    readYourWritesTimeoutMs: int('READ_YOUR_WRITES_TIMEOUT_MS', 5_000, 0, 60_000),
     qrLoginTtlSeconds: int('QR_LOGIN_TTL_SECONDS', 60, 1, 3600),
     qrCodePerMinute: int('QR_CODE_PER_MINUTE', 120, 1, 100_000),
     qrCodeOutstanding: int('QR_CODE_OUTSTANDING', 120, 1, 100_000),

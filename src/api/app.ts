@@ -12,7 +12,7 @@ import { createBodyReader } from './request-body';
 import { REQUEST_ID_HEADER, requestContext } from './request-context';
 import { useCanonicalPath } from './request-path';
 import type { RequestState } from './route';
-import { isUnder, ownedPrefixes, type Envelope, type Surface } from './surface';
+import { isUnder, ownedPrefixes, type Envelope, type Surface, type WriteFences } from './surface';
 import { surfaceMiddleware } from './surface-router';
 
 export { requestMetadata } from './request-metadata';
@@ -29,6 +29,8 @@ export interface AppDeps {
   openapiInfo?: OpenApiInfo;
   /** An outage's "over" line is written once this long passes without a refusal. Default 5000. */
   outageQuietMs?: number;
+  /** Read-your-writes: holds a write's answer until its surface's read models applied it. Omitted: no waiting. */
+  writeFences?: WriteFences;
 }
 
 interface Owner {
@@ -62,7 +64,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const surfaces = [operations, ...deps.surfaces];
   const readBody = createBodyReader(config.bodyLimitBytes);
-  const owners = ownersByPrefix(surfaces.map((surface) => ({ surface, middleware: surfaceMiddleware(surface, readBody) })));
+  const owners = ownersByPrefix(surfaces.map((surface) => ({ surface, middleware: surfaceMiddleware(surface, readBody, deps.writeFences) })));
   document = buildOpenApiDocument(surfaces, deps.openapiInfo ?? { title: 'authledger', version: '1' });
 
   app.use(requestContext(logger));

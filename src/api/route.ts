@@ -101,6 +101,12 @@ export interface RouteDefinition<T extends RouteTypes = RouteTypes> {
   responses: { [status: number]: ResponseDefinition };
   deprecated?: boolean;
   /**
+   * False: the answer never waits for read models, whatever the route appends (token issue and
+   * verify, WeChat's pushes: nobody reads a list after them, and the token path must not depend on
+   * a projector). Default true: see Surface.readModels.
+   */
+  waitsForReadModels?: boolean;
+  /**
    * Returns the success payload, which the surface's envelope wraps; or writes `ctx.body` itself
    * (then the return value is ignored). Refuses by throwing a DomainError.
    */

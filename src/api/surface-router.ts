@@ -5,7 +5,7 @@ import { answerIdempotently, IDEMPOTENCY_HEADER } from './idempotency';
 import type { BodyReader } from './request-body';
 import { validateRequestParts, type RequestParts } from './request-validation';
 import type { Route, RouteContext } from './route';
-import { isUnder, mountPrefixes, ownedPrefixes, routeSecurity, type Surface } from './surface';
+import { isUnder, mountPrefixes, ownedPrefixes, routeSecurity, type Surface, type WriteFence, type WriteFences } from './surface';
 
 /** A route as served: its full path template and what runs before its handler. */
 export interface MountedRoute {
@@ -32,7 +32,8 @@ export function mountedRoutes(surface: Surface): MountedRoute[] {
  * (404, or 405 with Allow when only the method is wrong; OPTIONS answers with Allow), so the
  * refusal is written in the surface's own envelope by the error boundary.
  */
-export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middleware {
+export function surfaceMiddleware(surface: Surface, readBody: BodyReader, fences?: WriteFences): Middleware {
+  const fence = fences?.(surface) ?? null;
   // 'specificity': `/users/me` wins over `/users/:id` whatever order they were declared in.
   const router = new Router({ exclusive: 'specificity' });
   // A template without parameters is found by one Map lookup on the exact path: the hottest
@@ -44,7 +45,7 @@ export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middl
   for (const mounted of mountedRoutes(surface)) {
     const { definition } = mounted.route;
     const method = definition.method.toUpperCase();
-    const runner = routeRunner(surface, mounted, readBody);
+    const runner = routeRunner(surface, mounted, readBody, definition.waitsForReadModels === false ? null : fence);
     router.register(mounted.template, [method], [runner]);
     if (!isLiteral(mounted.template)) continue;
     // Two templates one spelling apart would leave the router choosing between them.
@@ -80,7 +81,14 @@ export function surfaceMiddleware(surface: Surface, readBody: BodyReader): Middl
 // A route's runner answers or throws; it never hands on.
 const nothingAfter = async () => {};
 
-function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyReader): Middleware {
+function routeRunner(surface: Surface, mounted: MountedRoute, readBody: BodyReader, fence: WriteFence | null): Middleware {
+  const run = answerRoute(surface, mounted, readBody);
+  if (!fence) return run;
+  // The answer is written to ctx but sent only when the middleware resolves: after the wait.
+  return (ctx: Context) => fence(() => run(ctx));
+}
+
+function answerRoute(surface: Surface, mounted: MountedRoute, readBody: BodyReader): (ctx: Context) => Promise<void> {
   const { definition, validators } = mounted.route;
   const scheme = mounted.securityKey ? surface.securitySchemes?.[mounted.securityKey] : undefined;
   const method = definition.method.toUpperCase();

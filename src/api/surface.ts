@@ -64,7 +64,20 @@ export interface Surface {
   /** Routes that take an `Idempotency-Key` header (src/api/idempotency.ts). */
   idempotency?: IdempotencyPolicy;
   description?: string;
+  /**
+   * The projections (by name) this surface's routes read. A request that appends events answers
+   * only once each of these that handles one of its events has applied it (read-your-writes,
+   * docs/read-side.md); routes opt out with `waitsForReadModels: false`.
+   */
+  readModels?: readonly string[];
 }
+
+/**
+ * Runs a route's work and holds its answer until the surface's read models have applied what it
+ * wrote (src/projections/read-your-writes.ts). Null: this surface never waits.
+ */
+export type WriteFence = (work: () => Promise<void>) => Promise<void>;
+export type WriteFences = (surface: Surface) => WriteFence | null;
 
 /** What a surface's `before` hook learns about the route a request matched. */
 export interface MatchedRoute {

@@ -66,6 +66,11 @@ export interface AppendResult {
   /** Revision of the last event now in the stream. */
   nextExpectedRevision: number;
   position: Position;
+  /**
+   * Each event's position, in the order given, where the adapter knows them (PostgreSQL). A reader
+   * waiting for one event type of a multi-event append waits for that event's position, not the last.
+   */
+  eventPositions?: Position[];
   /** True when every event id was already stored: nothing was written. */
   idempotent: boolean;
 }

@@ -161,6 +161,7 @@ export class PostgresEventStore implements EventStore {
       return {
         nextExpectedRevision: Number(last.stream_revision),
         position: { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) },
+        eventPositions: rows.map((r) => ({ commit: BigInt(r.transaction_id), prepare: BigInt(r.global_position) })),
         idempotent: false,
       };
     }

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import { DomainError } from '../commands/domain-error';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../observability/logger';
-import { interfaceConfigsProjection, type ConfigRow } from '../projections/configs/interface-configs';
-import { hasReachedHead } from '../projections/progress-probes';
+import { interfaceConfigsProjection } from '../projections/configs/interface-configs';
+import { allInterfaceConfigs } from '../projections/configs/queries';
+import { committedHead } from '../projections/events-table';
+import { hasPassed, hasReachedHead } from '../projections/progress-probes';
 import { forgetLiveConfigs, liveConfigOf, storeLiveConfigs } from './live-configs';
 
 export interface LoadDeps {
@@ -13,11 +15,21 @@ export interface LoadDeps {
   store: EventStore;
 }
 
-/** Resolves once the configs read model holds every config change visible now (read-your-writes for `configs/load`). */
+/**
+ * Resolves once the configs read model holds every config change committed before the call
+ * (read-your-writes for `configs/load`). "Visible in the log" is not enough: the log hides a
+ * committed event while an older transaction is still open, so a head read that way could end
+ * before a config whose create already answered; with the PostgreSQL store the head is taken from
+ * the events table itself.
+ */
 async function configsCaughtUp(deps: LoadDeps, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const head = deps.store.kind === 'postgres' ? await committedHead(deps.knex) : null;
   for (;;) {
-    if (await hasReachedHead(deps.knex, deps.store, interfaceConfigsProjection)) return true;
+    const done = head
+      ? await hasPassed(deps.knex, deps.store, interfaceConfigsProjection, head)
+      : await hasReachedHead(deps.knex, deps.store, interfaceConfigsProjection);
+    if (done) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -29,7 +41,7 @@ async function configsCaughtUp(deps: LoadDeps, timeoutMs: number): Promise<boole
  */
 export async function loadLiveConfigs(deps: LoadDeps, timeoutMs = 5_000): Promise<number> {
   if (!(await configsCaughtUp(deps, timeoutMs))) throw new DomainError('unavailable', '接口配置尚未同步完成,请稍后重新加载');
-  const rows = (await deps.knex('interface_configs').select('*')) as ConfigRow[];
+  const rows = await allInterfaceConfigs(deps.knex);
   if (rows.length === 0) throw new DomainError('not_found', '读取数据失败,请重新加载', { insightCode: 400 });
   await storeLiveConfigs(deps.redis, rows.map(liveConfigOf));
   forgetLiveConfigs(deps.redis);

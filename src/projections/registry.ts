@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Position } from '../eventstore/port';
+import { formatPosition, type Position } from '../eventstore/port';
 import { registryLockKey } from './advisory-lock';
 import { createMissingTables, dropTables, pointViewsAt } from './physical-tables';
 import type { Projection } from './projection';
@@ -10,6 +10,14 @@ import type { Projection } from './projection';
  */
 
 export type VersionState = 'building' | 'active' | 'retired';
+
+/** NOTIFY channel on which every checkpoint move and activation is announced (in its own database). */
+export const CHECKPOINT_CHANNEL = 'authledger_checkpoints';
+
+/** `<name> <version> <commit>-<prepare>`: what a checkpoint move announces. */
+export function checkpointNotice(projection: Pick<Projection, 'name' | 'version'>, at: Position): string {
+  return `${projection.name} ${projection.version} ${formatPosition(at)}`;
+}
 
 /** Before the first event. PostgreSQL transaction ids start at 3, so no event has this position. */
 export const LOG_START: Position = { commit: 0n, prepare: 0n };
@@ -117,11 +125,23 @@ export async function moveCheckpoint(
   to: Position,
   events: number,
 ): Promise<void> {
+  // The notice is sent at commit, so a listener that hears it can read what the batch wrote
+  // (read-your-writes waiters in API processes: ./checkpoint-watch.ts).
   const res = await trx.raw(
     `update projection_checkpoints
         set position_commit = ?::xid8, position_prepare = ?, events_applied = events_applied + ?, updated_at = now()
-      where name = ? and version = ? and position_commit = ?::xid8 and position_prepare = ?`,
-    [to.commit.toString(), to.prepare.toString(), events, projection.name, projection.version, from.commit.toString(), from.prepare.toString()],
+      where name = ? and version = ? and position_commit = ?::xid8 and position_prepare = ?
+      returning pg_notify('${CHECKPOINT_CHANNEL}', ?)`,
+    [
+      to.commit.toString(),
+      to.prepare.toString(),
+      events,
+      projection.name,
+      projection.version,
+      from.commit.toString(),
+      from.prepare.toString(),
+      checkpointNotice(projection, to),
+    ],
   );
   if (res.rowCount !== 1) throw new CheckpointMovedError(projection.name, projection.version);
 }
@@ -148,6 +168,7 @@ export async function activateVersion(trx: Knex.Transaction, projection: Project
     `update projection_versions set state = 'active', activated_at = now(), retired_at = null, updated_at = now() where name = ? and version = ?`,
     [projection.name, projection.version],
   );
+  await trx.raw(`select pg_notify('${CHECKPOINT_CHANNEL}', ?)`, [`${projection.name} ${projection.version} activated`]);
   return 'activated';
 }
 

@@ -6,6 +6,9 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { allProjections } from '../projections';
 import { ProjectionRunner } from '../projections/runner';
+import { lockConnectionConfig } from '../projections/advisory-lock';
+import { CheckpointWatch } from '../projections/checkpoint-watch';
+import { noteAppends, ReadYourWrites } from '../projections/read-your-writes';
 import { createRedis, pingRedis } from '../redis/connection';
 import { allJobs } from '../../workers/jobs';
 import { createWorkerHost, type WorkerHost } from '../../workers/host';
@@ -18,11 +21,16 @@ export interface Role {
 }
 
 export async function startApi(config: Config, deps: Dependencies, logger: Logger, metrics: Metrics): Promise<Role & { http: RunningHttpServer }> {
+  const watch = new CheckpointWatch({ knex: deps.knex, listenConnection: lockConnectionConfig(deps.knex, 'authledger-checkpoint-watch'), logger });
+  await watch.start();
+  const readYourWrites = new ReadYourWrites({ watch, projections: allProjections, timeoutMs: config.readYourWritesTimeoutMs, metrics, logger });
   const app = createApp({
     config,
     logger,
     metrics,
-    surfaces: allSurfaces(deps),
+    // Appends made while a request runs are noted, so its answer can wait for them to be read.
+    surfaces: allSurfaces({ ...deps, store: noteAppends(deps.store) }),
+    writeFences: (surface) => readYourWrites.fenceFor(surface),
     readiness: [
       { name: 'postgres', check: async () => void (await deps.knex.raw('select 1')) },
       { name: 'redis', check: () => pingRedis(deps.redis, 1500) },
@@ -32,7 +40,14 @@ export async function startApi(config: Config, deps: Dependencies, logger: Logge
   });
   const http = await startHttpServer(app, { host: config.host, port: config.port, logger, shutdownGraceMs: config.shutdownGraceMs });
   logger.info({ url: http.url }, 'API listening');
-  return { name: 'api', http, stop: () => http.stop() };
+  return {
+    name: 'api',
+    http,
+    async stop() {
+      await http.stop();
+      await watch.stop();
+    },
+  };
 }
 
 export async function startProjector(deps: Dependencies, logger: Logger, metrics: Metrics): Promise<Role & { runner: ProjectionRunner }> {

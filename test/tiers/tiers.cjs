@@ -14,6 +14,7 @@ module.exports = {
     'test/commands/*-decider.test.ts',
     'test/api/content-encoding.test.ts',
     'test/api/envelopes.test.ts',
+    'test/api/read-model-door.test.ts',
     'test/api/failure-classification.test.ts',
     'test/api/logging.test.ts',
     'test/api/multipart.test.ts',

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { SessionLogFilter } from '../../projections/licenses/queries';
 import { DomainError } from '../../commands/domain-error';
 import { sessionStatuses } from '../../commands/licenses/events';
 
@@ -60,11 +60,8 @@ export function formatLogTime(date: Date): string {
   return new Date(date.getTime() + CST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-export interface CheckedFilter {
-  column: string;
-  op: string;
-  values: Array<string | number | Date>;
-}
+/** A checked condition, as the licenses queries apply it. */
+export type CheckedFilter = SessionLogFilter;
 
 const refuse = (message: string) => new DomainError('validation_failed', message);
 
@@ -108,18 +105,3 @@ export function checkQuery(querys: readonly LogQuery[], sorts: readonly LogSort[
   return { filters, order };
 }
 
-/**
- * Several values mean any of them: `=` is IN, `like` and the comparisons are OR-ed; `<>` with
- * several values means none of them (read as "any", it would match every row).
- */
-export function applyFilters(q: Knex.QueryBuilder, filters: readonly CheckedFilter[]): Knex.QueryBuilder {
-  for (const f of filters) {
-    if (f.op === '=') q.whereIn(f.column, f.values);
-    else if (f.op === '<>') q.whereNotIn(f.column, f.values);
-    else
-      q.where((w) => {
-        for (const v of f.values) w.orWhere(f.column, f.op, v);
-      });
-  }
-  return q;
-}

@@ -1,9 +1,9 @@
-import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
+import { pageOfSessionLogs } from '../../projections/licenses/queries';
+import type { Dependencies } from '../../runtime/dependencies';
 import { DomainError } from '../../commands/domain-error';
 import { defineRoute, type RouteContext } from '../route';
 import { onceADay } from './idempotency';
-import { applyFilters, checkQuery, formatLogTime, queryFields, queryOps, sortFields, type CheckedFilter, type LogQuery, type LogSort } from './log-query';
+import { checkQuery, formatLogTime, queryFields, queryOps, sortFields, type CheckedFilter, type LogQuery, type LogSort } from './log-query';
 
 interface Paging {
   offset: number;
@@ -70,27 +70,14 @@ function itemOf(r: Record<string, unknown>): Record<string, unknown> {
 type LogOrder = Array<{ column: string; order: 'asc' | 'desc' }>;
 
 /** One page of an SN's logs: the route's query, also what the bench times. */
-export async function readLogPage(knex: Knex, sn: string, paging: Paging, filters: readonly CheckedFilter[], order: LogOrder) {
-  const base = applyFilters(knex('license_session_logs').where({ sn }), filters);
-  // session_id last: a stable order, so offset paging neither repeats nor skips rows. It follows the
-  // first key's direction, so a backward index scan serves the order without a sort.
-  const keys = order.length ? order : [{ column: 'start_time', order: 'asc' as const }];
-  // Side by side: the count of a busy SN is the slow part, and the page does not need to wait for it.
-  const [license, counted, rows] = await Promise.all([
-    knex('licenses').where({ sn }).first('sn'),
-    base.clone().count({ count: '*' }) as unknown as Promise<[{ count: string }]>,
-    base
-      .clone()
-      .orderBy([...keys, { column: 'session_id', order: keys[0]!.order }])
-      .offset(paging.offset)
-      .limit(Math.min(paging.limit, MAX_LIMIT)) as unknown as Promise<Array<Record<string, unknown>>>,
-  ]);
-  if (!license) throw new DomainError('not_found', 'no such sn');
-  return { total: Number(counted[0].count), items: rows.map(itemOf) };
+export async function readLogPage(knex: Dependencies['knex'], sn: string, paging: Paging, filters: readonly CheckedFilter[], order: LogOrder) {
+  const page = await pageOfSessionLogs(knex, sn, { ...paging, limit: Math.min(paging.limit, MAX_LIMIT) }, filters, order);
+  if (!page) throw new DomainError('not_found', 'no such sn');
+  return { total: page.total, items: page.rows.map((r) => itemOf(r as unknown as Record<string, unknown>)) };
 }
 
 /** The session logs of one SN, from the licenses projection. Only SNs that exist answer; others are 404. */
-export function logRoutes(deps: { knex: Knex; redis: Redis }) {
+export function logRoutes(deps: Pick<Dependencies, 'knex' | 'redis'>) {
   const readPage = (sn: string, paging: Paging, filters: readonly CheckedFilter[], order: LogOrder) => readLogPage(deps.knex, sn, paging, filters, order);
 
   const traverse = defineRoute<{ params: { sn: string }; query: Paging }>({

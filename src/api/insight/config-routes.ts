@@ -1,4 +1,5 @@
-import type { Knex } from 'knex';
+import { interfaceConfigById, interfaceConfigLogById, searchInterfaceConfigLogs, searchInterfaceConfigs } from '../../projections/configs/queries';
+import { userNameById } from '../../projections/identity/queries';
 import { createConfig, deleteConfig, updateConfig } from '../../commands/configs/handler';
 import type { ConfigActor, ConfigFields } from '../../commands/configs/events';
 import { DomainError } from '../../commands/domain-error';
@@ -100,7 +101,12 @@ type PagedQuery = { keyword?: string; page: number | null; size: number | null }
 
 /** Insight's time format: `2019-09-21 14:40:50` (UTC). */
 const insightTime = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
-const likePattern = (keyword: string): string => `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** As Spring's defaults and PageHelper read them: empty takes the default, a page below 1 is the first, a size of 0 or less gives no rows. */
+function pageOf(q: PagedQuery) {
+  const size = Math.min(Math.max(q.size ?? 20, 0), MAX_SIZE);
+  const number = Math.min(Math.max(q.page ?? 1, 1), MAX_PAGE);
+  return { offset: (number - 1) * size, limit: size };
+}
 
 const fieldsOf = (b: ConfigBody): ConfigFields => ({
   name: b.name,
@@ -144,24 +150,14 @@ const logJson = (r: ConfigLogRow, withContent: boolean) => ({
 });
 
 /** The change log names the person: the token's user name, else the name on their account. */
-async function actorOf(knex: Knex, ctx: RouteContext): Promise<ConfigActor> {
+async function actorOf(knex: Dependencies['knex'], ctx: RouteContext): Promise<ConfigActor> {
   const principal = insightPrincipal(ctx);
   if (principal.userName) return { id: principal.userId, name: principal.userName };
-  const user = await knex('users').where({ id: principal.userId }).first('name').catch(() => undefined);
-  return { id: principal.userId, name: (user as { name?: string } | undefined)?.name ?? null };
+  return { id: principal.userId, name: await userNameById(knex, principal.userId) };
 }
 
 const metadataOf = (ctx: RouteContext, actor: ConfigActor) => requestMetadata(ctx, { kind: 'user', id: actor.id, name: actor.name });
 
-async function paged<Row>(query: Knex.QueryBuilder, page: PagedQuery, order: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<{ rows: Row[]; total: number }> {
-  const size = Math.min(Math.max(page.size ?? 20, 0), MAX_SIZE);
-  const number = Math.min(Math.max(page.page ?? 1, 1), MAX_PAGE);
-  const [rows, count] = await Promise.all([
-    size === 0 ? Promise.resolve([]) : order(query.clone()).offset((number - 1) * size).limit(size),
-    query.clone().count<{ n: string }[]>('* as n'),
-  ]);
-  return { rows: rows as Row[], total: Number(count[0]?.n ?? 0) };
-}
 
 export function configRoutes(deps: Dependencies): Route[] {
   const { knex, store } = deps;
@@ -177,12 +173,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       responses: { 200: { description: 'A page; `option` is the total count', schema: { type: 'array', items: listItemSchema } } },
       async handler(ctx) {
         const q = ctx.state.query;
-        const base = knex('interface_configs');
-        if (q.keyword) {
-          const like = likePattern(q.keyword);
-          base.where((w) => w.where('name', 'like', like).orWhere('url', 'like', like).orWhere('auth_code', q.keyword!));
-        }
-        const { rows, total } = await paged<ConfigRow>(base, q, (b) => b.select('*').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]));
+        const { rows, total } = await searchInterfaceConfigs(knex, q.keyword, pageOf(q));
         insightEnvelope.ok(ctx, rows.map(listItem), { option: total });
       },
     }),
@@ -196,15 +187,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       responses: { 200: { description: 'A page; `option` is the total count; `content` is null here', schema: { type: 'array', items: logSchema } } },
       async handler(ctx) {
         const q = ctx.state.query;
-        const base = knex('interface_config_logs');
-        if (q.keyword) {
-          const kw = q.keyword;
-          const like = likePattern(kw);
-          base.where((w) =>
-            w.where('type', kw.toUpperCase()).orWhere('business_id', kw).orWhere('creator_id', kw).orWhere('business', 'like', like).orWhere('creator', 'like', like),
-          );
-        }
-        const { rows, total } = await paged<ConfigLogRow>(base, q, (b) => b.select('*').orderBy([{ column: 'created_time', order: 'desc' }, { column: 'id', order: 'desc' }]));
+        const { rows, total } = await searchInterfaceConfigLogs(knex, q.keyword, pageOf(q));
         insightEnvelope.ok(ctx, rows.map((r) => logJson(r, false)), { option: total });
       },
     }),
@@ -217,7 +200,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       request: { params: idParams },
       responses: { 200: { description: 'The change', schema: logSchema } },
       async handler(ctx) {
-        const row = (await knex('interface_config_logs').where({ id: ctx.params.id }).first()) as ConfigLogRow | undefined;
+        const row = await interfaceConfigLogById(knex, ctx.params.id);
         if (!row) throw new DomainError('not_found', 'ID不存在,未读取数据', { insightCode: 400 });
         return logJson(row, true);
       },
@@ -244,7 +227,7 @@ export function configRoutes(deps: Dependencies): Route[] {
       request: { params: idParams },
       responses: { 200: { description: 'The config', schema: detailSchema } },
       async handler(ctx) {
-        const row = (await knex('interface_configs').where({ id: ctx.params.id }).first()) as ConfigRow | undefined;
+        const row = await interfaceConfigById(knex, ctx.params.id);
         if (!row) throw new DomainError('not_found', 'ID不存在,未读取数据', { insightCode: 400 });
         return detail(row);
       },

@@ -1,5 +1,5 @@
 import { DomainError } from '../../commands/domain-error';
-import { functionsWithPermit, permittedNavigators } from '../../projections/permissions/queries';
+import { functionsWithPermit, permittedNavigators, permissionNavigatorExists } from '../../projections/permissions/queries';
 import type { Dependencies } from '../../runtime/dependencies';
 import { defineRoute, type Route } from '../route';
 import { insightPrincipal } from './access-token';
@@ -31,8 +31,7 @@ export function navigatorRoutes(deps: Dependencies): Route[] {
         const { appId, userId } = insightPrincipal(ctx);
         const rows = await functionsWithPermit(knex, appId, ctx.params.id, userId);
         if (rows.length === 0) {
-          const module = await knex('permission_navigators').where({ id: ctx.params.id, app_id: appId }).first('id');
-          if (!module) throw new DomainError('not_found', '模块不存在', { insightCode: 400 });
+          if (!(await permissionNavigatorExists(knex, appId, ctx.params.id))) throw new DomainError('not_found', '模块不存在', { insightCode: 400 });
         }
         return rows.map((f) => functionJson(f, f.permit));
       },

@@ -13,6 +13,7 @@ import { tokenRoutes } from './token-routes';
 export function insightSurface(deps: Dependencies): Surface {
   return {
     name: 'insight',
+    readModels: ['interface_configs', 'permissions', 'users'],
     prefix: '/base/auth/v1.0',
     description: 'Insight Auth token service: {success, code, message, data, option}, always HTTP 200; Authorization: <AccessToken>.',
     envelope: insightEnvelope,

@@ -91,6 +91,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const codes = defineRoute<{ query: { account: string; type: 0 | 1 | null } }>({
     method: 'get',
     path: '/tokens/codes',
+    waitsForReadModels: false,
     summary: '获取Code: a one-time code for the sign-in signature',
     description:
       'Signature = MD5(MD5(account + MD5(password)) + code), valid 30 s, usable once. type=1 sends a 6-digit SMS code (valid 300 s); ' +
@@ -115,6 +116,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const signIn = defineRoute<{ body: { appId: string; tenantId?: Lax; account: string | number; signature: string; deviceId?: Lax } }>({
     method: 'post',
     path: '/tokens',
+    waitsForReadModels: false,
     summary: '获取Token: sign in with the signature',
     description:
       'Consumes the signature. Five wrong signatures for one account from one client address lock it for that address for 10 minutes (400 错误次数过多; a right one from there is refused too, other addresses are not affected); twenty failures from one address refuse every sign-in from it for 10 minutes (490). An unknown account is answered and counted like a known one.',
@@ -141,6 +143,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const withWechatCode = defineRoute<{ body: { appId: string; tenantId?: Lax; weChatAppId: string; code: string; deviceId?: Lax } }>({
     method: 'post',
     path: '/tokens/withWechatCode',
+    waitsForReadModels: false,
     summary: '微信授权码获取Token',
     description: 'An unbound WeChat user is cached for 30 minutes and returned as data with option=false; bind it with tokens/withWechatUnionId.',
     tags: ['tokens'],
@@ -176,6 +179,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   }>({
     method: 'post',
     path: '/tokens/withWechatUnionId',
+    waitsForReadModels: false,
     summary: '微信UnionId获取Token: bind the cached WeChat user to a mobile and sign in',
     description:
       'The mobile is proven by `smsCode` (sent by tokens/codes?type=1). No user with the mobile: one is created from the WeChat profile. ' +
@@ -222,6 +226,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const status = defineRoute({
     method: 'get',
     path: '/tokens/status',
+    waitsForReadModels: false,
     summary: '验证Token',
     description: '421 invalid, 422 expired (refresh it), 413 account disabled, 400 signed in on another device (exclusive apps).',
     tags: ['tokens'],
@@ -232,6 +237,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const refresh = defineRoute({
     method: 'put',
     path: '/tokens',
+    waitsForReadModels: false,
     summary: '刷新Token: Authorization carries the refresh token',
     description: 'A new access token (the old one dies at once), the same refresh token; at most 12 refreshes, never past 24 h from sign-in.',
     tags: ['tokens'],
@@ -245,6 +251,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
   const revoke = defineRoute({
     method: 'delete',
     path: '/tokens',
+    waitsForReadModels: false,
     summary: '注销Token: the access and refresh token both die',
     tags: ['tokens'],
     responses: { 200: { description: 'Revoked', schema: { type: 'null' } } },

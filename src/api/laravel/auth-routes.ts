@@ -44,6 +44,7 @@ export function authRoutes(deps: Dependencies): Route[] {
   const login = defineRoute<{ body: { username?: unknown; password?: unknown } }>({
     method: 'post',
     path: '/login',
+    waitsForReadModels: false,
     summary: '用账号密码登录',
     description:
       'Checks the password against the shared user store (username = account, surrounding spaces ignored as Laravel trims them); every attempt is recorded. ' +
@@ -80,6 +81,7 @@ export function authRoutes(deps: Dependencies): Route[] {
   const logout = defineRoute({
     method: 'post',
     path: '/logout',
+    waitsForReadModels: false,
     summary: '退出登录 (ours: the template had none)',
     description: 'Ends the session the token belongs to: the same token is refused (401) from the next request on.',
     tags: ['laravel auth'],

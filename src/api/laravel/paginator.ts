@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Page, PageRequest } from '../../projections/paging';
 import type { JsonSchema, RouteContext } from '../route';
 import { MAX_PAGE } from './page-reading';
 
@@ -37,18 +37,11 @@ export function paginatorSchema(item: JsonSchema): JsonSchema {
 }
 
 /**
- * One page of `query` (already filtered, not yet ordered or limited) in the paginator shape. The
- * page links repeat the other query parameters, so following them keeps the filter.
+ * One page in the paginator shape, read by `read` (one of the read models' page queries). The page
+ * links repeat the other query parameters, so following them keeps the filter.
  */
-export async function paginate<Row>(
-  ctx: RouteContext,
-  query: Knex.QueryBuilder,
-  options: { page: number; orderBy: { column: string; order: 'asc' | 'desc' }[]; map: (row: Record<string, unknown>) => Row },
-) {
-  const { page, orderBy, map } = options;
-  const [{ count }] = (await query.clone().clearSelect().count({ count: '*' })) as [{ count: string | number }];
-  const total = Number(count);
-  const rows = (await query.clone().orderBy(orderBy).limit(PER_PAGE).offset((page - 1) * PER_PAGE)) as Record<string, unknown>[];
+export async function paginate<Row, Item>(ctx: RouteContext, page: number, read: (request: PageRequest) => Promise<Page<Row>>, map: (row: Row) => Item) {
+  const { rows, total } = await read({ offset: (page - 1) * PER_PAGE, limit: PER_PAGE });
   const lastPage = Math.max(1, Math.ceil(total / PER_PAGE));
   const from = rows.length ? (page - 1) * PER_PAGE + 1 : null;
   return {
@@ -78,6 +71,3 @@ export function laravelTime(iso: unknown): string | null {
   if (Number.isNaN(ms)) return null;
   return new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
-
-/** A LIKE pattern matching `text` anywhere, with the wildcards in it taken literally. */
-export const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -30,6 +30,7 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
   const qrcode = defineRoute({
     method: 'get',
     path: '/qrcode',
+    waitsForReadModels: false,
     summary: '获取扫码登录信息',
     description:
       'A new nonce (32 characters, alive `expires` seconds, 60 by default) and the page the phone opens. Each one is its own event stream, ' +
@@ -68,6 +69,7 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
   const confirm = defineRoute<{ body: { nonce?: unknown; login?: unknown } }>({
     method: 'post',
     path: '/confirmqrlogin',
+    waitsForReadModels: false,
     summary: '确认扫码登录',
     description:
       'Called by the signed-in phone: `login: false` when it scans (the desktop then shows 请确认登录), `login` truthy as PHP reads it when the person confirms ' +
@@ -107,6 +109,7 @@ export function qrLoginRoutes(deps: Dependencies): Route[] {
   const poll = defineRoute<{ body: { nonce?: unknown } }>({
     method: 'post',
     path: '/qrlogin',
+    waitsForReadModels: false,
     summary: '用二维码 nonce 登录',
     description:
       'The desktop\'s poll. HTTP 200 with `status: "error"` and 请扫码 (not scanned yet), 请确认登录 (scanned, not confirmed) or 二维码已失效，请刷新页面 ' +

@@ -1,3 +1,4 @@
+import { allRbacRoles, pageOfRbacRoleHolders } from '../../projections/rbac/queries';
 import { DomainError, isDomainError } from '../../commands/domain-error';
 import { domainWords } from '../envelopes/refusal-words';
 import { accountClaim } from '../../commands/identity/handler';
@@ -61,8 +62,8 @@ export function rbacRoutes(deps: Dependencies): Route[] {
     tags: ['laravel rbac'],
     responses: { 200: { description: 'Every role, oldest first', schema: { type: 'array', items: roleSchema } } },
     async handler() {
-      const rows = (await knex('rbac_roles').orderBy([{ column: 'created_at' }, { column: 'id' }])) as Record<string, unknown>[];
-      return rows.map(roleJson);
+      const rows = await allRbacRoles(knex);
+      return rows.map((r) => roleJson(r as unknown as Record<string, unknown>));
     },
   });
 
@@ -175,8 +176,7 @@ export function rbacRoutes(deps: Dependencies): Route[] {
     async handler(ctx) {
       const roleId = await findRoleIdByName(store, ctx.params.rolename);
       if (!roleId) throw new DomainError('not_found', '角色不存在');
-      const query = knex('users as u').select('u.*').join('rbac_user_roles as ur', 'ur.user_id', 'u.id').whereRaw('ur.role_ids @> ?::jsonb', [JSON.stringify([roleId])]);
-      return paginate(ctx, query, { page: ctx.state.query.page, orderBy: [{ column: 'u.created_at', order: 'asc' }, { column: 'u.id', order: 'asc' }], map: laravelUserJson });
+      return paginate(ctx, ctx.state.query.page, (request) => pageOfRbacRoleHolders(knex, roleId, request), (row) => laravelUserJson(row as unknown as Record<string, unknown>));
     },
   });
 

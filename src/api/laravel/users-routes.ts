@@ -1,6 +1,7 @@
+import { searchUsersOldestFirst } from '../../projections/identity/queries';
 import type { Dependencies } from '../../runtime/dependencies';
 import { defineRoute, type JsonSchema, type Route } from '../route';
-import { containing, laravelTime, pageQuerySchema, paginate, paginatorSchema } from './paginator';
+import { laravelTime, pageQuerySchema, paginate, paginatorSchema } from './paginator';
 
 export const laravelUserSchema: JsonSchema = {
   type: 'object',
@@ -51,14 +52,7 @@ export function usersRoutes(deps: Pick<Dependencies, 'knex'>): Route[] {
     responses: { 200: { description: 'One page of users', schema: paginatorSchema(laravelUserSchema) } },
     handler(ctx) {
       const { page, search } = ctx.state.query;
-      const query = deps.knex('users').modify((q) => {
-        const text = search?.trim();
-        if (text) {
-          const like = containing(text);
-          q.where((w) => w.whereILike('name', like).orWhereILike('account', like).orWhereILike('mobile', like).orWhereILike('email', like));
-        }
-      });
-      return paginate(ctx, query, { page, orderBy: [{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }], map: laravelUserJson });
+      return paginate(ctx, page, (request) => searchUsersOldestFirst(deps.knex, search, request), (row) => laravelUserJson(row as unknown as Record<string, unknown>));
     },
   });
   return [list];

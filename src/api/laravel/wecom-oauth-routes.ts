@@ -31,6 +31,7 @@ export function wecomOauthRoutes(deps: Dependencies): Route[] {
   const wxcode = defineRoute<{ query: { next?: string; code?: string; state?: string } }>({
     method: 'get',
     path: '/wxcode',
+    waitsForReadModels: false,
     summary: '企业微信网页授权跳转',
     description:
       'Without `state=WechatOAuth`: 302 to WeCom\'s OAuth page (appid = WECOM_CORP_ID, snsapi_base) with this very URL as `redirect_uri`. ' +

@@ -1,3 +1,4 @@
+import { pageOfWecomDepartments } from '../../projections/wecom/queries';
 import { signInWithWecomCode } from '../../commands/wecom/code-login';
 import { queueMessage } from '../../commands/wecom/messages';
 import { requestDirectorySync } from '../../commands/wecom/sync';
@@ -80,7 +81,7 @@ export function wecomRoutes(deps: Dependencies): Route[] {
     request: { query: { type: 'object', properties: { ...pageQuerySchema } } },
     responses: { 200: { description: 'One page of departments', schema: paginatorSchema(departmentSchema) } },
     handler(ctx) {
-      return paginate(ctx, deps.knex('wecom_departments'), { page: ctx.state.query.page, orderBy: [{ column: 'id', order: 'asc' }], map: departmentJson });
+      return paginate(ctx, ctx.state.query.page, (request) => pageOfWecomDepartments(deps.knex, request), (row) => departmentJson(row as unknown as Record<string, unknown>));
     },
   });
 

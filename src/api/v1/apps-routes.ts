@@ -1,4 +1,6 @@
-import type { Knex } from 'knex';
+import type { AppRow } from '../../projections/applications/apps';
+import { appById, pageOfApps } from '../../projections/applications/queries';
+import type { Dependencies } from '../../runtime/dependencies';
 import { DomainError } from '../../commands/domain-error';
 import { changeAppSettings, configureWechatApp, registerApp, type ApplicationDeps } from '../../commands/applications/handler';
 import { DEFAULT_TOKEN_LIFE_MS } from '../../commands/applications/events';
@@ -34,7 +36,7 @@ const adminActor = (ctx: { state: Record<string, unknown> }) => {
 };
 
 /** Insight applications (the appId every token is bound to) and the WeChat app secrets WeChat sign-in needs. */
-export function appRoutes(deps: ApplicationDeps & { knex: Knex }) {
+export function appRoutes(deps: ApplicationDeps & Pick<Dependencies, 'knex'>) {
   const create = defineRoute<{ body: NewApp }>({
     method: 'post',
     path: '/apps',
@@ -83,9 +85,8 @@ export function appRoutes(deps: ApplicationDeps & { knex: Knex }) {
     responses: { 200: { description: 'One page', schema: { type: 'object', required: ['total', 'items'], properties: { total: { type: 'integer' }, items: { type: 'array', items: appSchema } } } } },
     async handler(ctx) {
       const { page, size } = ctx.state.query;
-      const [{ count }] = (await deps.knex('apps').count({ count: '*' })) as [{ count: string | number }];
-      const rows = await deps.knex('apps').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(size).offset((page - 1) * size);
-      return { total: Number(count), items: rows.map(appJson) };
+      const { rows, total } = await pageOfApps(deps.knex, { offset: (page - 1) * size, limit: size });
+      return { total, items: rows.map(appJson) };
     },
   });
 
@@ -97,7 +98,7 @@ export function appRoutes(deps: ApplicationDeps & { knex: Knex }) {
     request: { params: { type: 'object', required: ['id'], properties: { id: ID } } },
     responses: { 200: { description: 'The application', schema: appSchema }, 404: { description: 'No such application' } },
     async handler(ctx) {
-      const row = await deps.knex('apps').where({ id: ctx.params.id }).first();
+      const row = await appById(deps.knex, ctx.params.id);
       if (!row) throw new DomainError('not_found', 'no such application');
       return appJson(row);
     },
@@ -151,7 +152,7 @@ export function appRoutes(deps: ApplicationDeps & { knex: Knex }) {
   return [create, list, one, change, wechat];
 }
 
-function appJson(row: Record<string, unknown>) {
+function appJson(row: AppRow) {
   return {
     id: row.id,
     name: row.name,

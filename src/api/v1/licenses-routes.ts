@@ -1,5 +1,5 @@
-import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
+import { pageOfLicenses } from '../../projections/licenses/queries';
+import type { Dependencies } from '../../runtime/dependencies';
 import { createBitkey, revokeBitkey } from '../../commands/bitkeys/handler';
 import { DomainError } from '../../commands/domain-error';
 import { issueLicense, loadLicense, setLicenseDisabled, type LicenseDeps } from '../../commands/licenses/handler';
@@ -43,7 +43,7 @@ const licenseSchema = {
 } as const;
 
 /** Serial numbers and BitAnswer API keys, for administrators. Lists read the licenses projection. */
-export function licenseRoutes(deps: LicenseDeps & { knex: Knex; redis: Redis }) {
+export function licenseRoutes(deps: LicenseDeps & Pick<Dependencies, 'knex' | 'redis'>) {
   const create = defineRoute<{ body: NewLicense }>({
     method: 'post',
     path: '/licenses',
@@ -112,15 +112,10 @@ export function licenseRoutes(deps: LicenseDeps & { knex: Knex; redis: Redis }) 
     responses: { 200: { description: 'One page', schema: { type: 'object', required: ['total', 'items'], properties: { total: { type: 'integer' }, items: { type: 'array', items: licenseSchema } } } } },
     async handler(ctx) {
       const { offset, limit, type, status } = ctx.state.query;
-      const base = deps.knex('licenses').modify((q) => {
-        if (type) q.where('license_type', type);
-        if (status) q.where('disabled', status === 'disabled');
-      });
-      const [{ count }] = (await base.clone().count({ count: '*' })) as [{ count: string }];
-      const rows = (await base.clone().orderBy([{ column: 'issued_at' }, { column: 'sn' }]).offset(offset).limit(limit)) as Array<Record<string, unknown>>;
+      const page = await pageOfLicenses(deps.knex, { type, disabled: status === undefined ? undefined : status === 'disabled' }, { offset, limit });
       return {
-        total: Number(count),
-        items: rows.map((r) => ({
+        total: page.total,
+        items: (page.rows as unknown as Array<Record<string, unknown>>).map((r) => ({
           sn: r.sn,
           fkSnid: Number(r.fk_snid),
           type: r.license_type,

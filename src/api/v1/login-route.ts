@@ -13,6 +13,7 @@ export function loginRoute(deps: IdentityDeps & { jwtSecret: string }) {
   return defineRoute<{ body: LoginBody }>({
     method: 'post',
     path: '/login',
+    waitsForReadModels: false,
     summary: 'Sign in as an administrator',
     description:
       'Failures are counted per client address: five wrong passwords for one account from one address lock that account for ten minutes from that address only (429 with Retry-After); twenty failures from one address, across accounts, refuse every sign-in from it for ten minutes (429). An unknown account is answered, counted and locked exactly like a known one. Every attempt is an event; a right password of a user who is not an administrator is recorded as a refusal (403).',

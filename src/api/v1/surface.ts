@@ -33,6 +33,7 @@ export function v1Surface(deps: Dependencies): Surface {
   const { config, store, snapshots } = deps;
   return {
     name: 'v1',
+    readModels: ['users', 'apps', 'permissions', 'licenses'],
     prefix: '/v1',
     description: 'Management and audit API (ours). Errors are application/problem+json.',
     envelope: problemDetailsEnvelope,

@@ -1,8 +1,8 @@
-import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import { DomainError } from '../../commands/domain-error';
 import { registerUser, setUserDisabled, type IdentityDeps } from '../../commands/identity/handler';
-import { storeUserStatus } from '../../commands/tokens/token-cache';
+import { searchUsersNewestFirst } from '../../projections/identity/queries';
+import type { UserRow } from '../../projections/identity/users';
+import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute } from '../route';
 import type { AdminPrincipal } from './admin-session';
@@ -48,7 +48,7 @@ const adminActor = (ctx: { state: Record<string, unknown> }) => {
 };
 
 /** User management for scripts and back offices. Lists read the users projection; writes go through the identity context. */
-export function userRoutes(deps: IdentityDeps & { knex: Knex; redis: Redis }) {
+export function userRoutes(deps: IdentityDeps & Pick<Dependencies, 'knex' | 'redis'>) {
   const create = defineRoute<{ body: NewUser }>({
     method: 'post',
     path: '/users',
@@ -103,15 +103,8 @@ export function userRoutes(deps: IdentityDeps & { knex: Knex; redis: Redis }) {
     },
     async handler(ctx) {
       const { page, size, keyword } = ctx.state.query;
-      const base = deps.knex('users').modify((q) => {
-        if (keyword) {
-          const like = `%${keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-          q.where((w) => w.whereILike('account', like).orWhereILike('name', like).orWhereILike('mobile', like).orWhereILike('email', like));
-        }
-      });
-      const [{ count }] = (await base.clone().count({ count: '*' })) as [{ count: string | number }];
-      const rows = await base.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(size).offset((page - 1) * size);
-      return { total: Number(count), items: rows.map(userJson) };
+      const { rows, total } = await searchUsersNewestFirst(deps.knex, keyword, { offset: (page - 1) * size, limit: size });
+      return { total, items: rows.map(userJson) };
     },
   });
 
@@ -124,10 +117,8 @@ export function userRoutes(deps: IdentityDeps & { knex: Knex; redis: Redis }) {
       request: { params: { type: 'object', required: ['id'], properties: { id: ID } } },
       responses: { 204: { description: disabled ? 'Disabled' : 'Enabled' }, 404: { description: 'No such user' }, 403: { description: 'Built-in users cannot be disabled' } },
       async handler(ctx) {
-        const { revision, state } = await setUserDisabled(deps, ctx.params.id, disabled, requestMetadata(ctx, adminActor(ctx)));
+        const { state } = await setUserDisabled(deps, ctx.params.id, disabled, requestMetadata(ctx, adminActor(ctx)));
         if (!state.exists) throw new DomainError('not_found', 'no such user');
-        // Write-through: token verification reads this flag from Redis, never the projection.
-        await storeUserStatus(deps.redis, ctx.params.id, revision, state.disabled);
         ctx.status = 204;
       },
     });
@@ -135,7 +126,7 @@ export function userRoutes(deps: IdentityDeps & { knex: Knex; redis: Redis }) {
   return [create, list, setDisabled(true), setDisabled(false)];
 }
 
-function userJson(row: Record<string, unknown>) {
+function userJson(row: UserRow) {
   return {
     id: row.id,
     account: row.account,

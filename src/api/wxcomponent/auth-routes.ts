@@ -20,6 +20,7 @@ export function authRoutes(deps: Dependencies): Route[] {
     defineRoute<{ body: { username: string; password: string } }>({
       method,
       path: '/auth',
+      waitsForReadModels: false,
       operationId: `wxcomponentLogin${method === 'put' ? 'Put' : 'Post'}`,
       summary: 'Sign in to the wxcomponent admin',
       description:

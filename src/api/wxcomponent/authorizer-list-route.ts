@@ -1,3 +1,4 @@
+import { pageOfWxAuthorizers } from '../../projections/wxcomponent/queries';
 import { latestTicketReader } from '../../commands/wxcomponent/receive';
 import { componentAccessToken } from '../../commands/wxcomponent/tokens';
 import type { Dependencies } from '../../runtime/dependencies';
@@ -75,17 +76,10 @@ export function authorizerListRoute(deps: Dependencies): Route {
     async handler(ctx) {
       const { count, limit, appid } = ctx.state.query;
       const { offset, limit: size } = count !== undefined ? pageWindow(ctx.state.query.offset, count, MAX_COUNT_PAGE) : pageWindow(ctx.state.query.offset, limit ?? 10, MAX_AUTHORIZER_PAGE);
-      const base = () => {
-        const q = deps.knex('wx_authorizers').where('authorized', true);
-        return appid ? q.where('appid', appid) : q;
-      };
-      const [rows, counted] = await Promise.all([
-        base().select('*').orderBy([{ column: 'auth_time', order: 'desc' }, { column: 'appid', order: 'asc' }]).offset(offset).limit(size),
-        base().count<{ total: string }[]>('* as total'),
-      ]);
-      const answers = size <= MAX_AUTHORIZER_PAGE ? await live(rows.map((r: { appid: string }) => r.appid)) : [];
+      const { rows, total } = await pageOfWxAuthorizers(deps.knex, { appid }, { offset, limit: size });
+      const answers = size <= MAX_AUTHORIZER_PAGE ? await live(rows.map((r) => r.appid)) : [];
       return {
-        records: rows.map((r: Record<string, unknown>, i: number) => ({
+        records: (rows as unknown as Array<Record<string, unknown>>).map((r, i) => ({
           id: Number(r.id),
           ID: Number(r.id),
           appid: r.appid,
@@ -103,7 +97,7 @@ export function authorizerListRoute(deps: Dependencies): Route {
           authTime: rfc3339(String(r.auth_time)),
           ...liveFields(answers[i]),
         })),
-        total: Number(counted[0]?.total ?? 0),
+        total,
       };
     },
   });

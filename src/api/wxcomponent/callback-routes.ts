@@ -32,6 +32,7 @@ export function callbackRoutes(deps: Dependencies): Route[] {
   const component = defineRoute<{ query: { msg_signature: string; timestamp: string; nonce: string } }>({
     method: 'post',
     path: '/wxcallback/component',
+    waitsForReadModels: false,
     summary: 'Receive a component push (verify ticket, authorized, updateauthorized, unauthorized, …)',
     tags: ['wxcomponent callbacks'],
     security: 'none',
@@ -46,6 +47,7 @@ export function callbackRoutes(deps: Dependencies): Route[] {
   const biz = defineRoute<{ params: { appid: string }; query: { msg_signature: string; timestamp: string; nonce: string } }>({
     method: 'post',
     path: '/wxcallback/biz/:appid',
+    waitsForReadModels: false,
     summary: "Receive a message or event of an authorizer's account",
     tags: ['wxcomponent callbacks'],
     security: 'none',

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import { pageOfWxBizRecords, pageOfWxComponentRecords, type ReceiveWindow } from '../../projections/wxcomponent/queries';
 import { DomainError } from '../../commands/domain-error';
 import { PULL_QUEUE } from '../../commands/wxcomponent/pull-authorizers';
 import { latestTicketReader } from '../../commands/wxcomponent/receive';
@@ -30,12 +30,11 @@ interface RecordQuery {
   limit: number;
 }
 
-function timeFilter(q: Knex.QueryBuilder, query: RecordQuery): Knex.QueryBuilder {
+function receiveWindow(query: RecordQuery): ReceiveWindow {
   const end = query.endTime ?? Math.floor(Date.now() / 1000);
   if (query.startTime !== undefined && query.startTime > end) throw new DomainError('validation_failed', 'startTime must not be after endTime');
-  if (query.startTime !== undefined) q.where('receive_time', '>=', unixToIso(query.startTime));
   // Inclusive of the whole last second.
-  return q.where('receive_time', '<', unixToIso(end + 1));
+  return { from: query.startTime === undefined ? undefined : unixToIso(query.startTime), before: unixToIso(end + 1) };
 }
 
 export const listOf = (item: object) => ({ type: 'object', required: ['records', 'total'], properties: { records: { type: 'array', items: item }, total: { type: 'integer' } } });
@@ -62,24 +61,15 @@ export function recordRoutes(deps: Dependencies): Route[] {
     },
     async handler(ctx) {
       const query = ctx.state.query;
-      const window = pageWindow(query.offset, query.limit, MAX_PAGE);
-      const base = () => {
-        const q = timeFilter(knex('wx_component_records'), query);
-        if (query.infoType) q.where('info_type', query.infoType);
-        return q;
-      };
-      const [rows, counted] = await Promise.all([
-        base().select('receive_time', 'create_time', 'info_type', 'post_body').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(window.offset).limit(window.limit),
-        base().count<{ count: string }[]>('* as count'),
-      ]);
+      const { rows, total } = await pageOfWxComponentRecords(knex, { ...receiveWindow(query), infoType: query.infoType }, pageWindow(query.offset, query.limit, MAX_PAGE));
       return {
-        records: rows.map((r: { receive_time: string; create_time: string; info_type: string; post_body: string }) => ({
+        records: rows.map((r) => ({
           receiveTime: rfc3339(r.receive_time),
           createTime: rfc3339(r.create_time),
           infoType: r.info_type,
           postBody: r.post_body,
         })),
-        total: Number(counted[0]?.count ?? 0),
+        total,
       };
     },
   });
@@ -104,29 +94,22 @@ export function recordRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'A page of records', schema: listOf({ type: 'object' }) } },
     async handler(ctx) {
       const query = ctx.state.query;
-      const window = pageWindow(query.offset, query.limit, MAX_PAGE);
-      const base = () => {
-        const q = timeFilter(knex('wx_biz_records'), query);
-        if (query.appid) q.where('appid', query.appid);
-        if (query.msgType) q.where('msg_type', query.msgType);
-        if (query.event) q.where('event', query.event);
-        return q;
-      };
-      const [rows, counted] = await Promise.all([
-        base().select('*').orderBy([{ column: 'receive_time', order: 'desc' }, { column: 'event_id', order: 'desc' }]).offset(window.offset).limit(window.limit),
-        base().count<{ count: string }[]>('* as count'),
-      ]);
+      const { rows, total } = await pageOfWxBizRecords(
+        knex,
+        { ...receiveWindow(query), appid: query.appid, msgType: query.msgType, event: query.event },
+        pageWindow(query.offset, query.limit, MAX_PAGE),
+      );
       return {
-        records: rows.map((r: Record<string, string>) => ({
-          receiveTime: rfc3339(r.receive_time!),
-          createTime: rfc3339(r.create_time!),
+        records: rows.map((r) => ({
+          receiveTime: rfc3339(r.receive_time),
+          createTime: rfc3339(r.create_time),
           appid: r.appid,
           toUserName: r.to_user_name,
           msgType: r.msg_type,
           event: r.event,
           postBody: r.post_body,
         })),
-        total: Number(counted[0]?.count ?? 0),
+        total,
       };
     },
   });

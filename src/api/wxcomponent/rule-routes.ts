@@ -1,9 +1,8 @@
+import { pageOfWxProxyRules } from '../../projections/wxcomponent/queries';
 import { DomainError } from '../../commands/domain-error';
 import { forgetRules, postJson, targetUrl } from '../../commands/wxcomponent/forwarding';
 import { addRule, deleteRule, loadRule, updateRule } from '../../commands/wxcomponent/rule-handler';
-import { ruleStream, type RuleFields, type RuleTarget } from '../../commands/wxcomponent/rules';
-import { hasPassed } from '../../projections/progress-probes';
-import { wxcomponentProjection } from '../../projections/wxcomponent/records';
+import { type RuleFields, type RuleTarget } from '../../commands/wxcomponent/rules';
 import type { Dependencies } from '../../runtime/dependencies';
 import { requestMetadata } from '../request-metadata';
 import { defineRoute, type Route, type RouteContext } from '../route';
@@ -62,20 +61,11 @@ function fieldsOf(body: RuleBody): RuleFields {
   };
 }
 
-/** How long a rule write waits for the list to show it. */
-const VISIBLE_WITHIN_MS = 3_000;
-
 /** Callback forwarding rules: list, add (PUT), update (POST), delete (DELETE ?id=), test. */
 export function ruleRoutes(deps: Dependencies): Route[] {
   const { store, redis, knex } = deps;
-  // The page lists the rules again as soon as a write answers, as the original (one table) allowed:
-  // a write answers once the list shows it, or after VISIBLE_WITHIN_MS if the projector lags.
-  const listed = async (id: number) => {
-    const [last] = await store.readStream(ruleStream(id), { direction: 'backwards', maxCount: 1 });
-    if (!last) return;
-    const deadline = Date.now() + VISIBLE_WITHIN_MS;
-    while (!(await hasPassed(knex, store, wxcomponentProjection, last.position)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  };
+  // The page lists the rules again as soon as a write answers, as the original (one table)
+  // allowed: the surface's read-your-writes fence holds each write until the list shows it.
   const actor = (ctx: RouteContext) => {
     const a = wxAdmin(ctx);
     return requestMetadata(ctx, { kind: 'admin', id: a.userId, name: a.account });
@@ -100,11 +90,11 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'A page of rules', schema: { type: 'object', properties: { rules: { type: 'array' }, total: { type: 'integer' } } } } },
     async handler(ctx) {
       const { type } = ctx.state.query;
-      const { offset, limit } = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_PAGE);
-      const base = () => (type === 1 || type === 2 ? knex('wx_proxy_rules').where('type', type) : knex('wx_proxy_rules'));
-      const [rows, counted] = await Promise.all([base().select('*').orderBy('id', 'asc').offset(offset).limit(limit), base().count<{ count: string }[]>('* as count')]);
+      const window = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_PAGE);
+      // Gin bound any other type and gorm listed every rule for it.
+      const { rows, total } = await pageOfWxProxyRules(knex, { type: type === 1 || type === 2 ? type : undefined }, window);
       return {
-        rules: rows.map((r: Record<string, unknown>) => ({
+        rules: rows.map((r) => ({
           id: Number(r.id),
           name: r.name,
           type: r.type,
@@ -116,7 +106,7 @@ export function ruleRoutes(deps: Dependencies): Route[] {
           createTime: String(r.create_time).replace(/\.\d{3}Z$/, 'Z'),
           updateTime: String(r.update_time).replace(/\.\d{3}Z$/, 'Z'),
         })),
-        total: Number(counted[0]?.count ?? 0),
+        total,
       };
     },
   });
@@ -132,7 +122,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
       const fields = fieldsOf(ctx.request.body);
       const id = await addRule({ store, redis }, fields, actor(ctx));
       forgetRules(knex);
-      await listed(id);
       return ruleJson(id, fields);
     },
   });
@@ -148,7 +137,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
       const fields = fieldsOf(ctx.request.body);
       await updateRule({ store, redis }, ctx.request.body.id, fields, actor(ctx));
       forgetRules(knex);
-      await listed(ctx.request.body.id);
       return ruleJson(ctx.request.body.id, fields);
     },
   });
@@ -163,7 +151,6 @@ export function ruleRoutes(deps: Dependencies): Route[] {
     async handler(ctx) {
       await deleteRule({ store, redis }, ctx.state.query.id, actor(ctx));
       forgetRules(knex);
-      await listed(ctx.state.query.id);
       return {};
     },
   });

@@ -1,3 +1,4 @@
+import { pageOfWxMiniPrograms } from '../../projections/wxcomponent/queries';
 import { DomainError } from '../../commands/domain-error';
 import { latestTicketReader } from '../../commands/wxcomponent/receive';
 import { authorizerAccessToken, componentAccessToken } from '../../commands/wxcomponent/tokens';
@@ -89,14 +90,10 @@ export function weappRoutes(deps: Dependencies): Route[] {
     responses: { 200: { description: 'A page of mini programs', schema: { type: 'object' } } },
     async handler(ctx) {
       const { appid } = ctx.state.query;
-      const { offset, limit } = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_WEAPP_PAGE);
-      const q = () => {
-        const b = deps.knex('wx_authorizers').where({ authorized: true, app_type: 1 });
-        return appid ? b.where('appid', appid) : b;
-      };
-      const [rows, counted] = await Promise.all([q().select('appid', 'nick_name', 'func_info', 'qrcode_url').orderBy('auth_time', 'desc').offset(offset).limit(limit), q().count<{ count: string }[]>('* as count')]);
+      const window = pageWindow(ctx.state.query.offset, ctx.state.query.limit, MAX_WEAPP_PAGE);
+      const { rows, total } = await pageOfWxMiniPrograms(deps.knex, { appid }, window);
       const records = await Promise.all(
-        rows.map(async (r: { appid: string; nick_name: string; func_info: string; qrcode_url: string }) => {
+        rows.map(async (r) => {
           const [status, versions] = await Promise.all([
             wx<{ status?: number }>(r.appid, { path: 'wxa/getvisitstatus', body: {} }).then((s) => s.status ?? 0).catch(() => 0),
             versionInfo(r.appid).catch(() => ({})),
@@ -111,7 +108,7 @@ export function weappRoutes(deps: Dependencies): Route[] {
           };
         }),
       );
-      return { total: Number(counted[0]?.count ?? 0), records };
+      return { total, records };
     },
   });
 

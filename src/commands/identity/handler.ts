@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { EventMetadata, EventStore, UniqueClaim } from '../../eventstore/port';
 import { md5Hex, sameSecret } from '../../secrets/digest';
 import { seal, unseal } from '../../secrets/sealed-box';
@@ -7,6 +8,7 @@ import { refusal } from '../refusals';
 import type { SnapshotPolicy, SnapshotStore } from '../snapshots';
 import { handleCommand, loadState } from '../handle';
 import { recordSignInAttempt } from '../sign-in-attempts/handler';
+import { storeUserStatus } from '../tokens/token-cache';
 import { userDecider, type UserState } from './decider';
 import { userStream, type IdentityEvent, type Surface, type UserProfile } from './events';
 import { newTimeOrderedHexId } from '../time-ordered-ids';
@@ -155,8 +157,20 @@ export async function loadUser(deps: IdentityDeps, userId: string): Promise<{ st
   return loadState<UserState, IdentityEvent>(deps.store, userStream(userId), userDecider, deps.snapshots ? { store: deps.snapshots, policy: USER_SNAPSHOTS } : undefined);
 }
 
-/** Disables or enables a user; returns the stream revision so callers can write the status through to caches. */
-export async function setUserDisabled(deps: IdentityDeps, userId: string, disabled: boolean, metadata: EventMetadata): Promise<{ state: UserState; revision: number }> {
+/**
+ * Token verification reads a user's disabled flag from Redis, never the users projection: every
+ * command that disables or enables a user writes it through here, right after its append.
+ */
+export async function writeUserStatusThrough(
+  redis: Redis,
+  userId: string,
+  result: { events: ReadonlyArray<{ type: string }>; revision: number; state: { disabled: boolean } },
+): Promise<void> {
+  if (result.events.some((e) => e.type === 'UserDisabled' || e.type === 'UserEnabled')) await storeUserStatus(redis, userId, result.revision, result.state.disabled);
+}
+
+/** Disables or enables a user, and writes the status through to the token path's Redis copy. */
+export async function setUserDisabled(deps: IdentityDeps & { redis: Redis }, userId: string, disabled: boolean, metadata: EventMetadata): Promise<{ state: UserState; revision: number }> {
   const now = new Date(metadata.time);
   const result = await handleCommand(
     { store: deps.store, metadata, snapshots: deps.snapshots },
@@ -165,6 +179,7 @@ export async function setUserDisabled(deps: IdentityDeps, userId: string, disabl
     disabled ? { type: 'DisableUser', now } : { type: 'EnableUser', now },
     { snapshot: USER_SNAPSHOTS },
   );
+  await writeUserStatusThrough(deps.redis, userId, result);
   return { state: result.state, revision: result.revision };
 }
 

@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Knex } from 'knex';
 import { jobOptions, type JobDefinition } from '../../jobs/definition';
+import { snsWithOverdueSessions } from '../../projections/licenses/queries';
 import type { Dependencies } from '../../runtime/dependencies';
 import { serializedPerKey } from '../stream-queue';
 import { systemMetadata } from '../system-metadata';
@@ -41,17 +42,10 @@ export async function runExpiry(deps: LicenseDeps, job: Pick<Job<ExpiryJob>, 'da
  * applied yet) only costs a no-op command, since the stream decides.
  */
 export async function sweepOverdue(deps: LicenseDeps & { knex: Knex }, now = new Date()): Promise<number> {
-  let rows: Array<{ sn: string }>;
-  try {
-    rows = await deps.knex('license_session_logs').where('live', true).where('deadline', '<=', now.toISOString()).distinct('sn').limit(SWEEP_BATCH);
-  } catch (err) {
-    // On a first start the projector has not created the read model yet: nothing to sweep.
-    if ((err as { code?: string }).code === '42P01') return 0;
-    throw err;
-  }
+  const sns = await snsWithOverdueSessions(deps.knex, now, SWEEP_BATCH);
   let ended = 0;
-  for (let i = 0; i < rows.length; i += SWEEP_PARALLEL) {
-    const batches = await Promise.all(rows.slice(i, i + SWEEP_PARALLEL).map((r) => expireOverdue(deps, r.sn, systemMetadata('license-sweep'))));
+  for (let i = 0; i < sns.length; i += SWEEP_PARALLEL) {
+    const batches = await Promise.all(sns.slice(i, i + SWEEP_PARALLEL).map((sn) => expireOverdue(deps, sn, systemMetadata('license-sweep'))));
     for (const ids of batches) ended += ids.length;
   }
   return ended;

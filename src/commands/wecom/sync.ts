@@ -8,9 +8,8 @@ import { defineQueue } from '../../jobs/definition';
 import type { JobQueues } from '../../runtime/queues';
 import { wecomClient, type WecomMember } from '../../wecom/client';
 import { DomainError } from '../domain-error';
-import { storeUserStatus } from '../tokens/token-cache';
 import { handleCommand, loadState } from '../handle';
-import { accountClaim, emailClaim, mobileClaim, registerUser, USER_SNAPSHOTS } from '../identity/handler';
+import { accountClaim, emailClaim, mobileClaim, registerUser, USER_SNAPSHOTS, writeUserStatusThrough } from '../identity/handler';
 import { userStream } from '../identity/events';
 import { grantInitialRoles } from '../rbac/handler';
 import type { SnapshotStore } from '../snapshots';
@@ -101,7 +100,7 @@ async function syncMember(deps: WecomDeps, m: WecomMember, metadata: EventMetada
       },
     });
     changes += result.events.length;
-    await writeStatusThrough(deps, userId, result);
+    await writeUserStatusThrough(deps.redis, userId, result);
     if (await grantMemberRole(deps, userId, metadata)) changes++;
   } catch (err) {
     if (err instanceof DomainError && err.code === 'forbidden') {
@@ -125,11 +124,6 @@ async function grantMemberRole(deps: WecomDeps, userId: string, metadata: EventM
     deps.logger.warn({ role: MEMBER_ROLE }, 'the role for WeCom members is gone: members are synced without it');
     return false;
   }
-}
-
-/** Token verification reads a user's disabled flag from Redis: a sync that disables or enables writes it through. */
-async function writeStatusThrough(deps: WecomDeps, userId: string, result: { events: Array<{ type: string }>; revision: number; state: { disabled: boolean } }): Promise<void> {
-  if (result.events.some((e) => e.type === 'UserDisabled' || e.type === 'UserEnabled')) await storeUserStatus(deps.redis, userId, result.revision, result.state.disabled);
 }
 
 async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
@@ -172,7 +166,7 @@ export async function syncDirectory(deps: WecomDeps, metadata: EventMetadata): P
   const gone = Object.entries(state.members).filter(([wecomUserId, userId]) => active[wecomUserId] !== userId);
   const unlinked = await inBatches(gone, async ([wecomUserId, userId]) => {
     const result = await handleCommand({ ...ctx, snapshots: deps.snapshots }, userStream(userId), memberDecider, { type: 'UnlinkWecomMember', wecomUserId, now }, { snapshot: USER_SNAPSHOTS });
-    await writeStatusThrough(deps, userId, result);
+    await writeUserStatusThrough(deps.redis, userId, result);
     return result;
   });
   for (const r of unlinked) changes += r.events.length;

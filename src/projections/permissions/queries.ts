@@ -97,3 +97,8 @@ export async function rolesOfUser(knex: Knex, appId: string, userId: string): Pr
   const rows = await knex('permission_role_members').where({ app_id: appId, user_id: userId }).orderBy('role_id').select('role_id');
   return rows.map((r: { role_id: string }) => r.role_id);
 }
+
+/** Whether the app has this navigator (module or group). */
+export async function permissionNavigatorExists(knex: Knex, appId: string, navigatorId: string): Promise<boolean> {
+  return (await knex('permission_navigators').where({ id: navigatorId, app_id: appId }).first('id')) !== undefined;
+}
