@@ -9,7 +9,8 @@ import { permissionRoutes } from './permission-routes';
 import { userRoutes } from './users-routes';
 import { licenseRoutes } from './licenses-routes';
 import { licenseSessionRoutes } from './license-session-routes';
-import { postgresIdempotencyStore, type IdempotencyPolicy } from '../idempotency';
+import { postgresIdempotencyStore } from '../../db/idempotency-keys';
+import type { IdempotencyPolicy } from '../idempotency';
 import type { AdminPrincipal } from './admin-session';
 
 /** The /v1 writes that create something: each retry of one would otherwise create another. */
