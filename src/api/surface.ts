@@ -61,6 +61,11 @@ export interface Surface {
    */
   before?(ctx: RouteContext, route: MatchedRoute): Promise<void> | void;
   description?: string;
+  /**
+   * The group its operations are listed under in the API reference (`x-tagGroups`, and each
+   * operation's `x-group`): surfaces that serve one product share one. Defaults to the name.
+   */
+  group?: string;
 }
 
 /** What a surface's `before` hook learns about the route a request matched. */

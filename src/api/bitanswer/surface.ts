@@ -9,6 +9,7 @@ import { logRoutes } from './logs-routes';
 export function bitanswerSurface(deps: Dependencies): Surface {
   return {
     name: 'bitanswer',
+    group: 'BitAnswer 授权日志 · License back office (/bitanswer/api)',
     prefix: '/bitanswer/api',
     description: 'BitAnswer license back office: serial number session logs.',
     envelope: bitanswerEnvelope,

@@ -17,6 +17,7 @@ import { wecomRoutes } from './wecom-routes';
 export function laravelSurface(deps: Dependencies): Surface {
   return {
     name: 'laravel',
+    group: 'Laravel 模板 · Laravel template (/api)',
     prefix: LARAVEL_PREFIX,
     description:
       'Laravel template API: {status: "ok"|"error", message, data, errors, code}. Not signed in → 401; outside the caller\'s permissions (/users/*, /rbac/*, /departments/*, /qrlogin/*) → 403 无权访问资源.',

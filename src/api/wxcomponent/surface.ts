@@ -20,6 +20,7 @@ import { weappRoutes } from './weapp-routes';
 export function wxcomponentSurface(deps: Dependencies): Surface {
   return {
     name: 'wxcomponent',
+    group: '微信第三方平台 · WeChat platform (/admin, /auth, /wxcallback)',
     prefix: ['', '/wxcomponent'],
     owns: ['/auth', '/admin', '/authpage', '/wxcomponent', '/wxcallback'],
     description: 'WeChat third-party platform admin: {code, errorMsg, data}, always HTTP 200; Authorization: Bearer <jwt>.',
