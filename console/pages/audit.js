@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { ErrorLine, html, label, time } from '../ui.js';
 
@@ -60,7 +60,9 @@ function EventRow({ e }) {
 }
 
 export function AuditPage({ params }) {
-  const filter = filterOf(params);
+  // The default window is fixed when the address changes, not at every render.
+  const address = params.toString();
+  const filter = useMemo(() => filterOf(params), [address]);
   const key = JSON.stringify(filter);
   const [events, setEvents] = useState([]);
   const [error, setError] = useState(null);
