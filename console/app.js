@@ -81,4 +81,6 @@ function Shell() {
   </div>`;
 }
 
-render(html`<${Shell} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the "Loading…" line: Preact renders beside what is there
+render(html`<${Shell} />`, root);

@@ -188,7 +188,7 @@ describe('the console in Chromium: sign-in, every page, a kick, a disable, a liv
     }
     assert.equal(seen.size, documented, 'every documented operation was rendered');
     // Swagger UI names each operation element after its section: `operations-<section>-<operationId>`.
-    const sectionOf = (id: string) => doc['x-tagGroups'].find((g) => id.startsWith(`operations-${g.name.replace(/\s/g, '_')}-`))?.name;
+    const sectionOf = (id: string) => doc['x-tagGroups'].find((g) => id.replace(/\\/g, '').startsWith(`operations-${g.name.replace(/\s/g, '_')}-`))?.name;
     const unsectioned = [...seen].filter((id) => !sectionOf(id));
     assert.deepEqual(unsectioned, [], 'every operation is under a surface');
     assert.equal(new Set([...seen].map(sectionOf)).size, doc['x-tagGroups'].length, 'every surface has its section');
