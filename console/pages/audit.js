@@ -101,7 +101,8 @@ export function AuditPage({ params }) {
     e.preventDefault();
     const form = Object.fromEntries(new FormData(e.target));
     const f = { ...form };
-    for (const k of ['since', 'until']) f[k] = form[k] ? new Date(form[k]).toISOString() : '';
+    // The inputs show UTC (the log's times are UTC): read them back as UTC, not as the browser's zone.
+    for (const k of ['since', 'until']) f[k] = form[k] ? new Date(`${form[k]}Z`).toISOString() : '';
     location.hash = linkTo(f);
   }
   const local = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : '');
