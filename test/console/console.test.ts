@@ -14,11 +14,16 @@ describe('the console in Chromium: sign-in, every page, a kick, a disable, a liv
   let svc: TestService;
   let browser: TestBrowser;
   let admin: Record<string, string>;
+  /** Requests any page made to another origin: none is expected (the service must work offline). */
+  const foreign: string[] = [];
 
   before(async () => {
     svc = await startTestService('console_browser');
     admin = { authorization: `Bearer ${await svc.adminToken()}` };
     browser = await openBrowser();
+    browser.context.on('requestfinished', (request) => {
+      if (!request.url().startsWith(svc.url) && !request.url().startsWith('data:')) foreign.push(request.url());
+    });
   });
   after(async () => {
     await browser?.close();
@@ -75,6 +80,7 @@ describe('the console in Chromium: sign-in, every page, a kick, a disable, a liv
     const account = `console-user-${Date.now()}`;
     const created = await svc.request('POST', '/v1/users', { body: { account, password: 'user-password-1', name: '控制台用户' }, headers: admin });
     assert.equal(created.status, 201);
+    await svc.projector.catchUp(); // the list reads the users projection
     await open(`#/users?keyword=${account}`);
     const row = page().locator(`tr[data-user="${account}"]`);
     await row.waitFor();
@@ -194,5 +200,9 @@ describe('the console in Chromium: sign-in, every page, a kick, a disable, a liv
     assert.equal(new Set([...seen].map(sectionOf)).size, doc['x-tagGroups'].length, 'every surface has its section');
     await page().evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await page().screenshot({ path: `${SCREENSHOTS}/docs.png` });
+  });
+
+  it('no page, the queue board included, fetched anything from another origin', () => {
+    assert.deepEqual(foreign, []);
   });
 });
