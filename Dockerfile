@@ -25,6 +25,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The console's and the API reference's pages (plain ES modules, served as they are).
+COPY console ./console
 RUN mkdir -p /app/data/files && chown -R node:node /app/data
 USER node
 EXPOSE 8080

@@ -27,6 +27,8 @@ export interface AppDeps {
   /** Per readiness check; a probe must answer before the orchestrator's own timeout. Default 2000. */
   readinessTimeoutMs?: number;
   openapiInfo?: OpenApiInfo;
+  /** The browser pages (`/`, `/docs`, `/console`), answered before any surface; see ./console/pages. */
+  pages?: Middleware;
   /** An outage's "over" line is written once this long passes without a refusal. Default 5000. */
   outageQuietMs?: number;
   /** Read-your-writes: holds a write's answer until its surface's read models applied it. Omitted: no waiting. */
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestContext(logger));
   app.use(accessLog(logger));
   app.use(httpMetrics(metrics));
+  if (deps.pages) app.use(deps.pages);
   app.use(dispatchToOwner(owners, problemDetailsEnvelope, createOutageLog(logger, metrics, { quietMs: deps.outageQuietMs })));
   return app;
 }

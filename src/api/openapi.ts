@@ -24,6 +24,7 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
   const securitySchemes: Record<string, JsonObject> = {};
   const tags = new Map<string, string | undefined>();
   const operationIds = new Set<string>();
+  const groups = new Map<string, Set<string>>();
 
   for (const surface of surfaces) {
     for (const [key, scheme] of Object.entries(surface.securitySchemes ?? {})) {
@@ -43,7 +44,13 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
       const id = String(operation.operationId);
       if (operationIds.has(id)) throw new Error(`duplicate operationId "${id}"`);
       operationIds.add(id);
-      for (const tag of mounted.route.definition.tags) if (!tags.has(tag)) tags.set(tag, undefined);
+      const group = surface.group ?? surface.name;
+      operation['x-group'] = group;
+      const groupTags = groups.get(group) ?? groups.set(group, new Set()).get(group)!;
+      for (const tag of mounted.route.definition.tags) {
+        if (!tags.has(tag)) tags.set(tag, undefined);
+        groupTags.add(tag);
+      }
       const item = (paths[path] ??= {});
       if (item[method]) throw new Error(`${method.toUpperCase()} ${path} is defined twice`);
       item[method] = operation;
@@ -55,6 +62,8 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
     info,
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     tags: [...tags.keys()].sort().map((name) => ({ name })),
+    // Redoc's and Scalar's extension: one group per product surface, in the order surfaces are mounted.
+    'x-tagGroups': [...groups].map(([name, groupTags]) => ({ name, tags: [...groupTags].sort() })),
     paths,
   };
   if (Object.keys(securitySchemes).length > 0) document.components = { securitySchemes };

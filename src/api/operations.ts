@@ -34,6 +34,7 @@ const readinessSchema = {
 export function operationsSurface(deps: OperationsDeps): Surface {
   return {
     name: 'operations',
+    group: 'Operations (/healthz, /readyz, /metrics)',
     prefix: '',
     owns: OPERATIONS_PATHS,
     envelope: problemDetailsEnvelope,

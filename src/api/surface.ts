@@ -70,6 +70,11 @@ export interface Surface {
    * docs/read-side.md); routes opt out with `waitsForReadModels: false`.
    */
   readModels?: readonly string[];
+  /**
+   * The group its operations are listed under in the API reference (`x-tagGroups`, and each
+   * operation's `x-group`): surfaces that serve one product share one. Defaults to the name.
+   */
+  group?: string;
 }
 
 /**

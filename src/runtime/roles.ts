@@ -1,5 +1,7 @@
 import type { Config } from '../config';
 import { createApp } from '../api/app';
+import { pagesMiddleware } from '../api/console/pages';
+import { queueBoard } from '../api/console/queue-board';
 import { startHttpServer, type RunningHttpServer } from '../api/server';
 import { allSurfaces } from '../api/surfaces';
 import type { Logger } from '../observability/logger';
@@ -37,6 +39,7 @@ export async function startApi(config: Config, deps: Dependencies, logger: Logge
       { name: 'eventstore', check: () => deps.store.ping() },
     ],
     openapiInfo: { title: 'authledger', version: '0.1.0' },
+    pages: pagesMiddleware({ queueBoard: queueBoard({ jwtSecret: config.jwtSecret, queues: queueNames(deps).map((name) => deps.queues.get(name)) }) }),
   });
   const http = await startHttpServer(app, { host: config.host, port: config.port, logger, shutdownGraceMs: config.shutdownGraceMs });
   logger.info({ url: http.url }, 'API listening');
@@ -48,6 +51,11 @@ export async function startApi(config: Config, deps: Dependencies, logger: Logge
       await watch.stop();
     },
   };
+}
+
+/** Every queue a worker runs, whether or not this process runs workers: the board shows them all. */
+function queueNames(deps: Dependencies): string[] {
+  return [...new Set(allJobs(deps).map((job) => job.queue.name))].sort();
 }
 
 export async function startProjector(deps: Dependencies, logger: Logger, metrics: Metrics): Promise<Role & { runner: ProjectionRunner }> {

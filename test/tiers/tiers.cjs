@@ -67,6 +67,7 @@ module.exports = {
     'test/wxcomponent/**/*.test.ts',
     'test/runtime/startup.test.ts',
     'test/runtime/entry-point*.test.ts',
+    'test/console/**/*.test.ts',
   ],
   /** Where test files are looked for, whatever tier they are in: a file found here in no tier fails the guard. */
   discovered: ['test/**/*.test.ts', 'src/**/*.test.ts'],

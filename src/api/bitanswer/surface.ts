@@ -10,6 +10,7 @@ export function bitanswerSurface(deps: Dependencies): Surface {
   return {
     name: 'bitanswer',
     readModels: ['licenses'],
+    group: 'BitAnswer 授权日志 · License back office (/bitanswer/api)',
     prefix: '/bitanswer/api',
     description: 'BitAnswer license back office: serial number session logs.',
     envelope: bitanswerEnvelope,

@@ -14,6 +14,7 @@ export const INSIGHT_PREFIX = '/base/auth/v1.0';
 export function insightGatewaySurface(deps: Dependencies): Surface {
   return {
     name: 'insight-gateway',
+    group: 'Insight 认证 · Insight Auth (/base/auth/v1.0)',
     prefix: INSIGHT_PREFIX,
     owns: [`${INSIGHT_PREFIX}/gateway`],
     description: 'For nginx auth_request: the Insight body, with 401/403/429/503 for refusals and X-Auth-Code on every answer.',

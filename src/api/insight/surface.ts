@@ -14,6 +14,7 @@ export function insightSurface(deps: Dependencies): Surface {
   return {
     name: 'insight',
     readModels: ['interface_configs', 'permissions', 'users'],
+    group: 'Insight 认证 · Insight Auth (/base/auth/v1.0)',
     prefix: '/base/auth/v1.0',
     description: 'Insight Auth token service: {success, code, message, data, option}, always HTTP 200; Authorization: <AccessToken>.',
     envelope: insightEnvelope,

@@ -19,6 +19,7 @@ export function laravelSurface(deps: Dependencies): Surface {
   return {
     name: 'laravel',
     readModels: ['users', 'rbac', 'files', 'wecom_departments'],
+    group: 'Laravel 模板 · Laravel template (/api)',
     prefix: LARAVEL_PREFIX,
     description:
       'Laravel template API: {status: "ok"|"error", message, data, errors, code}. Not signed in → 401; outside the caller\'s permissions (/users/*, /rbac/*, /departments/*, /qrlogin/*) → 403 无权访问资源.',

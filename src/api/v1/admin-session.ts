@@ -31,15 +31,20 @@ export function adminBearerScheme(secret: string): SecurityScheme {
       const header = ctx.get('authorization');
       const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(header);
       if (!match) throw new DomainError('unauthenticated', 'an administrator token is required (Authorization: Bearer <token>)');
-      let claims;
-      try {
-        claims = verifyJwt(match[1]!, secret, { issuer: ADMIN_ISSUER });
-      } catch (err) {
-        if (err instanceof JwtError && err.reason === 'expired') throw new DomainError('token_expired', 'the administrator token has expired; sign in again');
-        throw new DomainError('unauthenticated', 'the administrator token is not valid');
-      }
-      if (!Array.isArray(claims.roles) || !claims.roles.includes('admin')) throw new DomainError('forbidden', 'administrators only');
-      ctx.state.admin = { userId: claims.sub, account: String(claims.account ?? '') } satisfies AdminPrincipal;
+      ctx.state.admin = verifyAdminToken(secret, match[1]!) satisfies AdminPrincipal;
     },
   };
+}
+
+/** Who an administrator token names, or a DomainError (unauthenticated, token_expired, forbidden). */
+export function verifyAdminToken(secret: string, token: string): AdminPrincipal {
+  let claims;
+  try {
+    claims = verifyJwt(token, secret, { issuer: ADMIN_ISSUER });
+  } catch (err) {
+    if (err instanceof JwtError && err.reason === 'expired') throw new DomainError('token_expired', 'the administrator token has expired; sign in again');
+    throw new DomainError('unauthenticated', 'the administrator token is not valid');
+  }
+  if (!Array.isArray(claims.roles) || !claims.roles.includes('admin')) throw new DomainError('forbidden', 'administrators only');
+  return { userId: claims.sub, account: String(claims.account ?? '') };
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../../commands/domain-error';
-import { formatPosition, parsePosition, type EventFilter, type EventStore } from '../../eventstore/port';
+import { formatPosition, parsePosition, type EventFilter, type EventStore, type RecordedEvent } from '../../eventstore/port';
 import { defineRoute } from '../route';
 import { eventJson, eventSchema } from './event-json';
 
@@ -17,8 +17,13 @@ interface LogQuery {
   streamPrefix?: string[];
   since?: string;
   until?: string;
+  correlationId?: string;
+  actor?: string;
   limit: number;
 }
+
+/** Events read past per request when filtering on metadata (correlation, actor), which the store cannot index. */
+const METADATA_SCAN = 5000;
 
 /** "Event replay for audit": any stream, and the global log, with every event's metadata. */
 export function auditRoutes(store: EventStore) {
@@ -76,13 +81,15 @@ export function auditRoutes(store: EventStore) {
           streamPrefix: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 50 },
           since: { type: 'string', format: 'date-time', description: 'Stored at or after (RFC 3339)' },
           until: { type: 'string', format: 'date-time', description: 'Stored before (RFC 3339)' },
+          correlationId: { type: 'string', minLength: 1, maxLength: 200, description: 'Only the events of this correlation' },
+          actor: { type: 'string', minLength: 1, maxLength: 200, description: "Only events whose actor's id or name is this" },
           limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
         },
       },
     },
     responses: {
       200: {
-        description: 'The page; `next` is the checkpoint to pass as `after` (unchanged when nothing new arrived; null only before the first event)',
+        description: `The page; with \`correlationId\` or \`actor\`, at most ${METADATA_SCAN} events are read past per request, so a page may hold fewer than \`limit\` while more follow: read on from \`next\` until it stops moving. \`next\` is the checkpoint to pass as \`after\` (unchanged when nothing new arrived; null only before the first event)`,
         schema: { type: 'object', required: ['events', 'next'], properties: { events: { type: 'array', items: eventSchema }, next: { type: ['string', 'null'] } } },
       },
     },
@@ -98,9 +105,25 @@ export function auditRoutes(store: EventStore) {
       if (filter.createdFrom && filter.createdTo && filter.createdFrom >= filter.createdTo) {
         throw new DomainError('validation_failed', 'since must be before until');
       }
-      const events = await store.readAll({ after, maxCount: q.limit, filter });
-      const last = events[events.length - 1];
-      return { events: events.map(eventJson), next: last ? formatPosition(last.position) : (q.after ?? null) };
+      if (!q.correlationId && !q.actor) {
+        const events = await store.readAll({ after, maxCount: q.limit, filter });
+        const last = events[events.length - 1];
+        return { events: events.map(eventJson), next: last ? formatPosition(last.position) : (q.after ?? null) };
+      }
+      const wanted = (e: RecordedEvent) =>
+        (!q.correlationId || e.metadata.correlationId === q.correlationId) && (!q.actor || e.metadata.actor?.id === q.actor || e.metadata.actor?.name === q.actor);
+      const found: RecordedEvent[] = [];
+      let position = after;
+      for (let scanned = 0; scanned < METADATA_SCAN && found.length < q.limit; ) {
+        const batch = await store.readAll({ after: position, maxCount: Math.min(MAX_PAGE, METADATA_SCAN - scanned), filter });
+        for (const e of batch) {
+          position = e.position;
+          if (wanted(e) && found.push(e) === q.limit) break;
+        }
+        scanned += batch.length;
+        if (batch.length === 0) break;
+      }
+      return { events: found.map(eventJson), next: position ? formatPosition(position) : (q.after ?? null) };
     },
   });
 

@@ -28,6 +28,10 @@ function v1Idempotency(deps: Dependencies): IdempotencyPolicy {
     store: postgresIdempotencyStore(deps.knex, { ttlSeconds: deps.config.idempotencyKeyTtlSeconds, leaseSeconds: Math.ceil((2 * (deps.config.deadlines.dbAcquireMs + 2 * deps.config.deadlines.dbQueryMs)) / 1000) }),
   };
 }
+import { queueBoardRoutes } from './queue-board-routes';
+import { projectionRoutes } from './projection-routes';
+import { wechatRoutes } from './wechat-routes';
+import { licenseUsageRoutes } from './license-usage-routes';
 
 /** Our own management API: plain JSON, RFC 9457 problems, administrator bearer tokens. Each context adds its routes here. */
 export function v1Surface(deps: Dependencies): Surface {
@@ -35,12 +39,13 @@ export function v1Surface(deps: Dependencies): Surface {
   return {
     name: 'v1',
     readModels: ['users', 'apps', 'permissions', 'licenses'],
+    group: 'Management · our API (/v1)',
     prefix: '/v1',
     description: 'Management and audit API (ours). Errors are application/problem+json.',
     envelope: problemDetailsEnvelope,
     securitySchemes: { admin: adminBearerScheme(config.jwtSecret) },
     defaultSecurity: 'admin',
     idempotency: v1Idempotency(deps),
-    routes: [loginRoute({ store, snapshots, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store), ...userRoutes({ store, snapshots, dataKey: config.dataKey, knex: deps.knex, redis: deps.redis }), ...appRoutes({ store, dataKey: config.dataKey, knex: deps.knex }), ...permissionRoutes(deps), ...licenseRoutes(deps), ...licenseSessionRoutes(deps)],
+    routes: [loginRoute({ store, snapshots, dataKey: config.dataKey, jwtSecret: config.jwtSecret }), ...auditRoutes(store), ...userRoutes({ store, snapshots, dataKey: config.dataKey, knex: deps.knex, redis: deps.redis }), ...appRoutes({ store, dataKey: config.dataKey, knex: deps.knex }), ...permissionRoutes(deps), ...licenseRoutes(deps), ...licenseSessionRoutes(deps), ...queueBoardRoutes(), ...projectionRoutes(deps), ...wechatRoutes(deps), ...licenseUsageRoutes(deps)],
   };
 }

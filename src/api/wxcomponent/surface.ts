@@ -21,6 +21,7 @@ export function wxcomponentSurface(deps: Dependencies): Surface {
   return {
     name: 'wxcomponent',
     readModels: ['wxcomponent'],
+    group: '微信第三方平台 · WeChat platform (/admin, /auth, /wxcallback)',
     prefix: ['', '/wxcomponent'],
     owns: ['/auth', '/admin', '/authpage', '/wxcomponent', '/wxcallback'],
     description: 'WeChat third-party platform admin: {code, errorMsg, data}, always HTTP 200; Authorization: Bearer <jwt>.',
