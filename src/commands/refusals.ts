@@ -42,6 +42,13 @@ export const REFUSALS = {
   mobile_invalid: { code: 'validation_failed', message: 'not a valid mobile number' },
   app_not_found: { code: 'validation_failed', message: 'no such application' },
   wechat_app_unconfigured: { code: 'validation_failed', message: 'this WeChat appId is not configured' },
+  admin_account_missing: { code: 'not_found', message: 'no such user' },
+  admin_account_disabled: { code: 'account_disabled', message: 'account is disabled' },
+  admin_password_wrong: { code: 'invalid_credentials', message: 'the current password is wrong' },
+  admin_name_taken: { code: 'already_exists', message: 'the user name is taken' },
+  ticket_not_received: { code: 'not_found', message: 'no component_verify_ticket has been received yet' },
+  rule_duplicate: { code: 'already_exists', message: 'a forwarding rule for this event exists' },
+  rule_not_found: { code: 'not_found', message: 'no such forwarding rule' },
 } as const satisfies Record<string, { code: DomainErrorCode; message: string }>;
 
 export type RefusalReason = keyof typeof REFUSALS;

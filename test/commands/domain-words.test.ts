@@ -7,11 +7,9 @@ import { classifyError } from '../../src/api/failure';
 
 /**
  * The domain names its refusals and keeps to neutral facts; the surfaces choose codes and words.
- * src/commands/wxcomponent is left out until it moves onto its decider.
  */
 
 const COMMANDS = join(__dirname, '../../src/commands');
-const EXCLUDED = join(COMMANDS, 'wxcomponent');
 
 /** Han, CJK punctuation and full-width forms: the text of a surface, not of the domain. */
 const CJK = /[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
@@ -21,7 +19,7 @@ const SURFACE_FIELDS = /\b(insightCode|wxCode|wxData|laravelStatus|bitanswerStat
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return path === EXCLUDED ? [] : sourceFiles(path);
+    if (entry.isDirectory()) return sourceFiles(path);
     return entry.name.endsWith('.ts') ? [path] : [];
   });
 }
@@ -38,7 +36,7 @@ describe('the domain speaks no surface: src/commands has no surface words or cod
     assert.equal(surfaceText("throw refusal('user_not_found', { field: 'unionid' });").length, 0);
   });
 
-  it('no file under src/commands (outside wxcomponent) holds CJK text or a surface-code field', () => {
+  it('no file under src/commands holds CJK text or a surface-code field', () => {
     const files = sourceFiles(COMMANDS);
     assert.ok(files.length > 50, `found ${files.length} files`);
     const offending = files.flatMap((file) => surfaceText(readFileSync(file, 'utf8')).map((line) => `${relative(COMMANDS, file)}:${line}`));

@@ -63,11 +63,11 @@ describe('wxcomponent administrator credentials (decider over the identity strea
     data: { userId: 'u1', account: 'root', name: 'R', mobile: null, email: null, headImg: null, tenantId: null, builtin: true, roles: ['admin'], sealedPasswordMd5: 'old', registeredAt: at },
   };
   const state = [registered].reduce(passwordChangeDecider.evolve, passwordChangeDecider.initialState());
-  it('changes the password only when the old one matches (1005 otherwise)', () => {
+  it('changes the password only when the old one matches (refused as admin_password_wrong otherwise)', () => {
     const ok = decidePasswordChange({ type: 'ChangePassword', currentMatches: (s) => s === 'old', sealedPasswordMd5: 'new', now }, state);
     assert.deepEqual(ok.events, [{ type: 'UserPasswordChanged', data: { userId: 'u1', sealedPasswordMd5: 'new', changedAt: at } }]);
     const bad = decidePasswordChange({ type: 'ChangePassword', currentMatches: () => false, sealedPasswordMd5: 'new', now }, state);
-    assert.equal(bad.error?.details?.wxCode, 1005);
+    assert.equal(bad.error?.reason, 'admin_password_wrong');
     assert.deepEqual(bad.events, []);
   });
   it('renames, and the new name is what the state then holds', () => {

@@ -42,6 +42,11 @@ export const LEGACY_WORDS: Partial<Record<RefusalReason, Words>> = {
   mobile_invalid: '无效参数: 请输入正确的手机号',
   app_not_found: '无效参数: 应用不存在',
   wechat_app_unconfigured: '无效参数: 未配置该微信appId',
+  admin_account_missing: '用户不存在',
+  admin_password_wrong: '原密码错误',
+  admin_name_taken: '用户名已存在',
+  rule_duplicate: '该事件已存在转发规则',
+  rule_not_found: '转发规则不存在',
 };
 
 /** `failure` in words: the surface's own first, then the legacy words, else the domain's description. */

@@ -1,12 +1,21 @@
 import type { FailureCode } from '../failure';
 import type { Envelope } from '../surface';
+import type { RefusalReason } from '../../commands/refusals';
 import { wordsFor } from './refusal-words';
 
 /**
  * WeChat third-party platform admin: `{code, errorMsg, data}`, always HTTP 200, `code` 0 for OK.
- * A DomainError may name its exact code in `details.wxCode` (1005 user update error, 1007 ticket
- * empty, 1008 bad status, 1009 bad type, …).
+ * A route may name its exact code in `details.wxCode` (1008 bad status, 1010 target failed, …);
+ * the domain's refusals that the original answered with their own codes are mapped below.
  */
+
+const REFUSAL_CODES: Partial<Record<RefusalReason, number>> = {
+  admin_account_missing: 1005,
+  admin_account_disabled: 1005,
+  admin_password_wrong: 1005,
+  admin_name_taken: 1005,
+  ticket_not_received: 1007,
+};
 
 const CODES: Record<FailureCode, number> = {
   forbidden: 1000,
@@ -48,7 +57,7 @@ export const wxcomponentEnvelope: Envelope = {
     // The original puts the detail of a refusal in `data` as text; its client shows `data` for 1002
     // and on the rule-test drawer, so null would be shown as "null".
     ctx.body = {
-      code: typeof override === 'number' && Number.isInteger(override) ? override : CODES[failure.code],
+      code: typeof override === 'number' && Number.isInteger(override) ? override : ((failure.reason && REFUSAL_CODES[failure.reason]) ?? CODES[failure.code]),
       errorMsg: message,
       data: typeof failure.details?.wxData === 'string' ? failure.details.wxData : message,
     };

@@ -5,6 +5,7 @@ import { seal, unseal } from '../../secrets/sealed-box';
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
 import { handleCommand } from '../handle';
+import { refusal } from '../refusals';
 import { userDecider, type UserState } from '../identity/decider';
 import { userStream, type IdentityEvent } from '../identity/events';
 import { accountClaim } from '../identity/handler';
@@ -23,9 +24,9 @@ export interface ChangePassword {
 }
 
 export function decidePasswordChange(command: ChangePassword, state: UserState): Decision<IdentityEvent> {
-  if (!state.exists || !state.userId || !state.sealedPasswordMd5) return reject(new DomainError('not_found', '用户不存在', { wxCode: 1005 }));
-  if (state.disabled) return reject(new DomainError('account_disabled', 'account is disabled', { wxCode: 1005 }));
-  if (!command.currentMatches(state.sealedPasswordMd5)) return reject(new DomainError('invalid_credentials', '原密码错误', { wxCode: 1005 }));
+  if (!state.exists || !state.userId || !state.sealedPasswordMd5) return reject(refusal('admin_account_missing'));
+  if (state.disabled) return reject(refusal('admin_account_disabled'));
+  if (!command.currentMatches(state.sealedPasswordMd5)) return reject(refusal('admin_password_wrong'));
   return accept({ type: 'UserPasswordChanged', data: { userId: state.userId, sealedPasswordMd5: command.sealedPasswordMd5, changedAt: command.now.toISOString() } });
 }
 
@@ -63,7 +64,7 @@ export interface RenameAccount {
 }
 
 export function decideRename(command: RenameAccount, state: UserState): Decision<IdentityEvent> {
-  if (!state.exists || !state.userId || !state.profile) return reject(new DomainError('not_found', '用户不存在', { wxCode: 1005 }));
+  if (!state.exists || !state.userId || !state.profile) return reject(refusal('admin_account_missing'));
   const account = command.account.trim();
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(account)) return reject(new DomainError('validation_failed', 'username may use letters, digits and _ . @ - (at most 64)'));
   if (account === state.profile.account) return accept();
@@ -89,7 +90,7 @@ export async function renameAccount(deps: { store: EventStore }, input: { userId
       },
     });
   } catch (err) {
-    if (err instanceof UniqueClaimConflictError) throw new DomainError('already_exists', '用户名已存在', { wxCode: 1005 });
+    if (err instanceof UniqueClaimConflictError) throw refusal('admin_name_taken');
     throw err;
   }
 }

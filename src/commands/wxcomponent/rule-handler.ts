@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { UniqueClaimConflictError } from '../../eventstore/errors';
 import type { EventMetadata, EventStore } from '../../eventstore/port';
-import { DomainError } from '../domain-error';
 import { handleCommand, loadState } from '../handle';
-import { DUPLICATE_RULE, ruleClaims, ruleDecider, ruleStream, type RuleFields, type RuleState } from './rules';
+import { refusal } from '../refusals';
+import { ruleClaims, ruleDecider, ruleStream, type RuleFields, type RuleState } from './rules';
 
 interface RuleDeps {
   store: EventStore;
@@ -11,7 +11,7 @@ interface RuleDeps {
 }
 
 const duplicate = (err: unknown): never => {
-  if (err instanceof UniqueClaimConflictError) throw new DomainError('already_exists', DUPLICATE_RULE);
+  if (err instanceof UniqueClaimConflictError) throw refusal('rule_duplicate');
   throw err;
 };
 

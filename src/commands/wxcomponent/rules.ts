@@ -1,5 +1,6 @@
 import { accept, reject, type Decider, type Decision } from '../decider';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import type { UniqueClaim } from '../../eventstore/port';
 
 /**
@@ -48,7 +49,6 @@ export interface RuleState {
 
 export const ruleStream = (id: number): string => `wxrule-${id}`;
 export const RULE_EVENT_TYPES = ['ProxyRuleAdded', 'ProxyRuleUpdated', 'ProxyRuleDeleted'];
-export const DUPLICATE_RULE = '该事件已存在转发规则';
 
 export const ruleClaim = (f: Pick<RuleFields, 'infoType' | 'msgType' | 'event'>): UniqueClaim => ({
   scope: 'wx-proxy-rule',
@@ -73,13 +73,13 @@ export function decideRule(command: RuleCommand, state: RuleState): Decision<Rul
       return accept({ type: 'ProxyRuleAdded', data: { ...command.fields, id: command.id, at } });
     }
     case 'UpdateRule': {
-      if (state.id === null || state.deleted) return reject(new DomainError('not_found', '转发规则不存在'));
+      if (state.id === null || state.deleted) return reject(refusal('rule_not_found'));
       const invalid = validate(command.fields);
       if (invalid) return reject(invalid);
       return accept({ type: 'ProxyRuleUpdated', data: { ...command.fields, id: state.id, at } });
     }
     case 'DeleteRule':
-      if (state.id === null || state.deleted) return reject(new DomainError('not_found', '转发规则不存在'));
+      if (state.id === null || state.deleted) return reject(refusal('rule_not_found'));
       return accept({ type: 'ProxyRuleDeleted', data: { id: state.id, at } });
   }
 }

@@ -5,6 +5,7 @@ import type { EventStore } from '../../eventstore/port';
 import { seal, unseal } from '../../secrets/sealed-box';
 import { callWechat } from '../../wechat/client';
 import { DomainError } from '../domain-error';
+import { refusal } from '../refusals';
 import { handleCommand, loadState } from '../handle';
 import type { SnapshotStore } from '../snapshots';
 import { systemMetadata } from '../system-metadata';
@@ -103,7 +104,7 @@ export type TicketReader = () => Promise<string | null>;
 export async function componentAccessToken(deps: TokenDeps, latestTicket: TicketReader, aheadMs = REFRESH_AHEAD_MS) {
   return refreshOnce(deps, componentTokenKey, aheadMs, async () => {
     const ticket = await latestTicket();
-    if (!ticket) throw new DomainError('not_found', 'no component_verify_ticket has been received yet', { wxCode: 1007 });
+    if (!ticket) throw refusal('ticket_not_received');
     const answer = await callWechat<{ component_access_token: string; expires_in: number }>(deps.config.wechatApiBase, {
       path: 'cgi-bin/component/api_component_token',
       body: { component_appid: deps.config.wechatComponent.appId, component_appsecret: await componentSecret(deps), component_verify_ticket: ticket },
