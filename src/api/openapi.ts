@@ -70,6 +70,15 @@ export function buildOpenApiDocument(surfaces: readonly Surface[], info: OpenApi
   return document;
 }
 
+const IDEMPOTENCY_KEY_PARAMETER: JsonObject = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the same key with the same request answers the first outcome again (Idempotent-Replayed: true) and writes nothing; with another request 422; while the first still runs 409. Keys are per caller, kept 24 h by default (IDEMPOTENCY_KEY_TTL_SECONDS).',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 /** `/users/:id` → `/users/{id}`. */
 export function toOpenApiPath(template: string): string {
   return template.replace(/[:*]([A-Za-z_$][A-Za-z0-9_$]*)/g, '{$1}');
@@ -88,6 +97,7 @@ function describeOperation(surface: Surface, mounted: MountedRoute, isAlias: boo
   if (definition.deprecated) operation.deprecated = true;
 
   const parameters = [...pathParameters(mounted.template, definition.request?.params), ...queryParameters(definition.request?.query)];
+  if (surface.idempotency?.applies(definition.method.toUpperCase(), mounted.template)) parameters.push(IDEMPOTENCY_KEY_PARAMETER);
   if (parameters.length > 0) operation.parameters = parameters;
 
   const body = definition.request?.body;
