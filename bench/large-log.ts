@@ -159,7 +159,15 @@ async function walOfDatabase(knex: Knex, from: string, to: string, dbOid: number
   try {
     const dir = (await knex.raw('show data_directory')).rows[0].data_directory as string;
     const bin = (await knex.raw("select setting from pg_config where name = 'BINDIR'").catch(() => ({ rows: [] }))).rows[0]?.setting ?? '/usr/lib/postgresql/15/bin';
-    const { stdout } = await run(`${bin}/pg_waldump`, ['--path', `${dir}/pg_wal`, '--start', from, '--end', to], { maxBuffer: 1 << 30 });
+    // pg_waldump can end with an error (e.g. at a record not yet complete on disk) after printing
+    // the records before it, which still count.
+    const stdout = await run(`${bin}/pg_waldump`, ['--path', `${dir}/pg_wal`, '--start', from, '--end', to], { maxBuffer: 1 << 30 }).then(
+      (r) => r.stdout,
+      (err: { stdout?: string }) => {
+        if (!err.stdout) throw err;
+        return err.stdout;
+      },
+    );
     const ours = new Set<string>();
     const records: Array<{ tx: string; bytes: number; mine: boolean; fpi: number }> = [];
     const relation = new RegExp(`rel \\d+/${dbOid}/\\d+`);

@@ -88,7 +88,7 @@ export interface SignedInUser {
   state: UserState;
 }
 
-/** No user gets this id (ids are random 32-hex): its stream stays empty. */
+/** No user gets this id (ids are 32 hex digits): its stream stays empty. */
 const DECOY_USER_ID = 'sign-in-decoy';
 
 /** Stands in for the sealed password of a login that names nobody, so both take the same work. */
