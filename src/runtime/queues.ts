@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { BASE_JOB_OPTIONS, jobOptions, type QueueDefinition } from '../jobs/definition';
 import { createRedis, RedisUnavailableError } from '../redis/connection';
@@ -23,12 +24,16 @@ export const bullPrefix = (config: Pick<Config, 'redisPrefix'>): string => `${co
  */
 export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, addTimeoutMs?: number): JobQueues {
   const queues = new Map<string, Queue>();
+  // BullMQ leaves a connection it was handed open on close(); these are ours to end.
+  const connections: Redis[] = [];
   const get = (queue: QueueDefinition | string): Queue => {
     const name = typeof queue === 'string' ? queue : queue.name;
     let q = queues.get(name);
     if (!q) {
+      const connection = createRedis(config.redisUrl, { forBullmq: true, name: 'authledger-producer' });
+      connections.push(connection);
       q = new Queue(name, {
-        connection: createRedis(config.redisUrl, { forBullmq: true, name: 'authledger-producer' }),
+        connection,
         prefix: bullPrefix(config),
         defaultJobOptions: BASE_JOB_OPTIONS,
       });
@@ -55,6 +60,7 @@ export function createJobQueues(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
       queues.clear();
+      for (const connection of connections.splice(0)) connection.disconnect();
     },
   };
 }
