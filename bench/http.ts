@@ -1,3 +1,4 @@
+import type { SignInSpec } from './sign-in-load';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,14 +72,7 @@ async function runChild<T>(script: string, spec: unknown, env: Record<string, st
  * Full Insight sign-ins from a process of its own (bench/sign-in-load.ts): a warm-up run, then the
  * measured one, with the CPU the server's process (this one) spent per sign-in.
  */
-export async function runSignInLoad(spec: {
-  base: string;
-  appId: string;
-  accounts: string[];
-  passwordMd5: string;
-  concurrency: number;
-  seconds: number;
-}): Promise<LoadFigures & { failures: number; serverCpuUsPerSignIn: number }> {
+export async function runSignInLoad(spec: SignInSpec): Promise<LoadFigures & { failures: number; serverCpuUsPerSignIn: number }> {
   const once = { BENCH_WARMUP_SECONDS: '0' };
   if (WARMUP_SECONDS > 0) await runChild('sign-in-load.ts', { ...spec, seconds: WARMUP_SECONDS }, once);
   await new Promise((resolve) => setTimeout(resolve, 200));

@@ -8,7 +8,7 @@ import { runClosedLoop } from './measure';
  * would send them, each from a new device: run as its own process by bench/insight.ts, so the
  * client's work does not share the server's event loop. Prints the figures as one JSON line.
  */
-interface SignInSpec {
+export interface SignInSpec {
   base: string;
   appId: string;
   accounts: string[];

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { dropDatabase } from '../../src/db/connection';
-import { testServerUrl } from '../support/database';
 import { eventually } from '../support/eventually';
 import { probeReadYourWrites } from '../support/read-your-writes-probe';
-import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';
 import { startTestService, TEST_ADMIN } from '../support/service';
-import { listeningUrl, scriptArgs, startProcess, type ServiceProcess } from './processes';
+import { listeningUrl, useProcessSandbox } from './processes';
 
 /**
  * The read-your-writes probe as a spec: a read sent right after a write answered shows that write,
@@ -37,41 +30,7 @@ describe('read-your-writes: a read right after a write sees it', function () {
   });
 
   describe('as real processes', () => {
-    let databaseUrl: string;
-    let prefix: string;
-    let filesDir: string;
-    const running: ServiceProcess[] = [];
-    const env = () => ({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: testRedisUrl,
-      REDIS_PREFIX: prefix,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      FILES_DIR: filesDir,
-      SHUTDOWN_GRACE_MS: '5000',
-      NODE_ENV: 'development',
-      ADMIN_ACCOUNT: 'admin',
-      ADMIN_PASSWORD: 'admin123456',
-    });
-    const start = (script: string) => {
-      const p = startProcess(scriptArgs(script), env());
-      running.push(p);
-      return p;
-    };
-
-    beforeEach(() => {
-      const url = new URL(testServerUrl);
-      url.pathname = `/authledger_ryw_${randomBytes(4).toString('hex')}`;
-      databaseUrl = url.toString();
-      prefix = testRedisPrefix('ryw');
-      filesDir = mkdtempSync(path.join(tmpdir(), 'authledger-ryw-'));
-    });
-    afterEach(async () => {
-      await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-      await dropDatabase(databaseUrl);
-      await deleteRedisPrefix(prefix);
-      rmSync(filesDir, { recursive: true, force: true });
-    });
+    const { start } = useProcessSandbox('ryw');
 
     it('start:api + start:projector: the API waits for the other process’s checkpoints (LISTEN/NOTIFY)', async () => {
       const projector = start('start:projector');

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createKnex, dropDatabase } from '../../src/db/connection';
-import { testServerUrl } from '../support/database';
+import { createKnex } from '../../src/db/connection';
 import { eventually } from '../support/eventually';
-import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';
-import { listeningUrl, scriptArgs, startProcess, type ServiceProcess } from './processes';
+import { listeningUrl, scriptArgs, useProcessSandbox } from './processes';
 
 /**
  * The entry point as `npm start` and the `start:*` scripts run it: real processes, a database
@@ -15,46 +9,12 @@ import { listeningUrl, scriptArgs, startProcess, type ServiceProcess } from './p
  */
 describe('the service as npm start runs it', function () {
   this.timeout(120_000);
-  let databaseUrl: string;
-  let prefix: string;
-  let filesDir: string;
-  const running: ServiceProcess[] = [];
-  const env = () => ({
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: testRedisUrl,
-    REDIS_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    FILES_DIR: filesDir,
-    SHUTDOWN_GRACE_MS: '5000',
-    // The development defaults, whatever the caller's environment says.
-    NODE_ENV: 'development',
-    ADMIN_ACCOUNT: 'admin',
-    ADMIN_PASSWORD: 'admin123456',
-  });
-  const start = (script: string) => {
-    const p = startProcess(scriptArgs(script), env());
-    running.push(p);
-    return p;
-  };
+  const sandbox = useProcessSandbox('entry');
+  const start = (script: string) => sandbox.start(script);
   const json = async (url: string, init: RequestInit = {}) => {
     const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
     return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
-
-  beforeEach(() => {
-    const url = new URL(testServerUrl);
-    url.pathname = `/authledger_entry_${randomBytes(4).toString('hex')}`;
-    databaseUrl = url.toString();
-    prefix = testRedisPrefix('entry');
-    filesDir = mkdtempSync(path.join(tmpdir(), 'authledger-entry-'));
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-    await dropDatabase(databaseUrl);
-    await deleteRedisPrefix(prefix);
-    rmSync(filesDir, { recursive: true, force: true });
-  });
 
   it('npm start creates and migrates its database, answers /readyz with PostgreSQL and Redis checked, and exits 0 on SIGTERM', async () => {
     // npm start runs the compiled service (`npm test` compiles before the tiers run).
@@ -103,7 +63,7 @@ describe('the service as npm start runs it', function () {
     assert.equal(issued.status, 201, JSON.stringify(issued.body));
     const login = await json(`${url}/v1/license-sessions/login`, { method: 'POST', body: JSON.stringify({ sn: issued.body.sn, machineId: 'm', clientVersion: '1', loginName: 'u', userId: 1 }) });
     assert.equal(login.status, 201, JSON.stringify(login.body));
-    const knex = createKnex(databaseUrl, { poolMax: 1 });
+    const knex = createKnex(sandbox.databaseUrl(), { poolMax: 1 });
     try {
       const ended = await eventually(async () => knex('license_session_logs').where({ sn: issued.body.sn, status: 'timeout' }).first(), 30_000);
       assert.equal(ended.machine_id, 'm');

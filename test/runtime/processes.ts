@@ -1,6 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dropDatabase } from '../../src/db/connection';
+import { testServerUrl } from '../support/database';
+import { deleteRedisPrefix, testRedisPrefix, testRedisUrl } from '../support/redis';
 
 export const root = path.resolve(__dirname, '../..');
 
@@ -95,4 +100,55 @@ export function startProcess(args: string[], env: Record<string, string>): Servi
 export async function listeningUrl(p: ServiceProcess): Promise<string> {
   const line = await p.logLine((l) => l.msg === 'API listening');
   return line.url as string;
+}
+
+export interface ProcessSandbox {
+  /** The database the processes of the current spec use (not created: the service creates it). */
+  databaseUrl(): string;
+  /** Starts an npm script's node command with the sandbox's environment; stopped after the spec. */
+  start(script: string): ServiceProcess;
+}
+
+/**
+ * Registers hooks on the enclosing describe: each spec gets a database name, a Redis prefix and a
+ * files folder of its own, with the development defaults whatever the caller's environment says,
+ * and every process it started is killed and its traces removed afterwards.
+ */
+export function useProcessSandbox(label: string): ProcessSandbox {
+  let databaseUrl = '';
+  let prefix = '';
+  let filesDir = '';
+  const running: ServiceProcess[] = [];
+  beforeEach(() => {
+    const url = new URL(testServerUrl);
+    url.pathname = `/authledger_${label}_${randomBytes(4).toString('hex')}`;
+    databaseUrl = url.toString();
+    prefix = testRedisPrefix(label);
+    filesDir = mkdtempSync(path.join(tmpdir(), `authledger-${label}-`));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+    await dropDatabase(databaseUrl);
+    await deleteRedisPrefix(prefix);
+    rmSync(filesDir, { recursive: true, force: true });
+  });
+  return {
+    databaseUrl: () => databaseUrl,
+    start(script) {
+      const p = startProcess(scriptArgs(script), {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: testRedisUrl,
+        REDIS_PREFIX: prefix,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        FILES_DIR: filesDir,
+        SHUTDOWN_GRACE_MS: '5000',
+        NODE_ENV: 'development',
+        ADMIN_ACCOUNT: 'admin',
+        ADMIN_PASSWORD: 'admin123456',
+      });
+      running.push(p);
+      return p;
+    },
+  };
 }
