@@ -39,7 +39,7 @@ export async function startApi(config: Config, deps: Dependencies, logger: Logge
       { name: 'eventstore', check: () => deps.store.ping() },
     ],
     openapiInfo: { title: 'authledger', version: '0.1.0' },
-    pages: pagesMiddleware({ queueBoard: queueBoard({ jwtSecret: config.jwtSecret, queues: queueNames(deps).map((name) => deps.queues.get(name)) }) }),
+    pages: pagesMiddleware({ queueBoard: queueBoard({ jwtSecret: config.jwtSecret, queues: () => queueNames(deps).map((name) => deps.queues.get(name)) }) }),
   });
   const http = await startHttpServer(app, { host: config.host, port: config.port, logger, shutdownGraceMs: config.shutdownGraceMs });
   logger.info({ url: http.url }, 'API listening');

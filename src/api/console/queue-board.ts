@@ -27,15 +27,11 @@ const BOARD_CSP = [
  * sets through POST /v1/queue-board/session. The cookie is HttpOnly, SameSite=Strict and scoped to
  * the board's path, so no other page reads it and no other site's form can act on the board.
  */
-export function queueBoard(options: { jwtSecret: string; queues: readonly Queue[] }): Middleware {
-  const adapter = new KoaAdapter();
-  adapter.setBasePath(QUEUE_BOARD_PATH);
-  createBullBoard({
-    queues: options.queues.map((queue) => new BullMQAdapter(queue)),
-    serverAdapter: adapter,
-    options: { uiConfig: { boardTitle: 'authledger queues', miscLinks: [{ text: 'Console · 控制台', url: '/console' }] } },
-  });
-  const board = adapter.registerPlugin() as Middleware;
+export function queueBoard(options: { jwtSecret: string; queues: () => readonly Queue[] }): Middleware {
+  // Built on the first signed-in request: each queue it shows holds a Redis connection, which an
+  // API process that never serves the board should not open at start.
+  let built: Middleware | undefined;
+  const board = (): Middleware => (built ??= boardMiddleware(options.queues()));
   return async (ctx: Context, next: Next) => {
     const token = ctx.cookies.get(QUEUE_BOARD_COOKIE);
     let signedIn = false;
@@ -61,6 +57,17 @@ export function queueBoard(options: { jwtSecret: string; queues: readonly Queue[
     ctx.set('X-Frame-Options', 'DENY');
     // The board's page asks a font host for its typeface: refused here, so nothing leaves the machine (it falls back to a local font).
     ctx.set('Content-Security-Policy', BOARD_CSP);
-    return board(ctx, next);
+    return board()(ctx, next);
   };
+}
+
+function boardMiddleware(queues: readonly Queue[]): Middleware {
+  const adapter = new KoaAdapter();
+  adapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue)),
+    serverAdapter: adapter,
+    options: { uiConfig: { boardTitle: 'authledger queues', miscLinks: [{ text: 'Console · 控制台', url: '/console' }] } },
+  });
+  return adapter.registerPlugin() as Middleware;
 }
