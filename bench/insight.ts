@@ -6,13 +6,15 @@ import { bareKoaBaseline, loadHttp, shareOf, type HttpFigures } from './http';
 import { startBenchService } from './service';
 import { runSignInLoad } from './http';
 import type { LoadFigures } from './measure';
+import { profiledPhase } from './profile';
+import { benchStatusBreakdown, countSignInWork, type SignInWork, type StatusBreakdown } from './insight-breakdown';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 export interface InsightFigures {
-  status: { connections: number; ours: HttpFigures; bareKoa: HttpFigures; share: string; targetShare: string; targetP99Ms: number };
+  status: { connections: number; ours: HttpFigures; bareKoa: HttpFigures; share: string; targetShare: string; targetP99Ms: number; breakdown: StatusBreakdown };
   /** Absent with BENCH_INSIGHT_STATUS_ONLY. */
-  logins?: LoadFigures & { users: number; concurrency: number; failures: number; target: number; serverCpuUsPerSignIn: number };
+  logins?: LoadFigures & { users: number; concurrency: number; failures: number; target: number; serverCpuUsPerSignIn: number; work: SignInWork };
 }
 
 /**
@@ -49,16 +51,18 @@ export async function benchInsight(databaseUrl: string, seconds: number): Promis
     if (!token) throw new Error('bench sign-in failed');
     const connections = 64;
     const bareKoa = await bareKoaBaseline(connections, seconds);
-    const ours = await loadHttp({ url: `${base}/tokens/status`, connections, seconds, headers: { authorization: token, 'x-device-id': 'bench-status' } });
+    const ours = await profiledPhase('insight-tokens-status', () =>
+      loadHttp({ url: `${base}/tokens/status`, connections, seconds, headers: { authorization: token, 'x-device-id': 'bench-status' } }),
+    );
     if (ours.non2xx || ours.errors) throw new Error(`tokens/status answered ${ours.non2xx} non-2xx and ${ours.errors} errors`);
+    const breakdown = await benchStatusBreakdown(`${base}/tokens/status`, connections, seconds);
+    const status = { connections, ours, bareKoa, share: shareOf(ours, bareKoa), targetShare: '≥ 60%', targetP99Ms: 10, breakdown };
 
-    if (process.env.BENCH_INSIGHT_STATUS_ONLY) return { status: { connections, ours, bareKoa, share: shareOf(ours, bareKoa), targetShare: '≥ 60%', targetP99Ms: 10 } };
+    if (process.env.BENCH_INSIGHT_STATUS_ONLY) return { status };
     const concurrency = 32;
-    const logins = await runSignInLoad({ base, appId, accounts, passwordMd5, concurrency, seconds });
-    return {
-      status: { connections, ours, bareKoa, share: shareOf(ours, bareKoa), targetShare: '≥ 60%', targetP99Ms: 10 },
-      logins: { ...logins, users, concurrency, target: 1000 },
-    };
+    const logins = await profiledPhase('insight-sign-in', () => runSignInLoad({ base, appId, accounts, passwordMd5, concurrency, seconds }));
+    const work = await countSignInWork(deps, base, appId, accounts[1]!, passwordMd5, seconds);
+    return { status, logins: { ...logins, users, concurrency, target: 1000, work } };
   } finally {
     await svc.stop();
   }
@@ -71,12 +75,26 @@ export function printInsightFigures(figures: InsightFigures): InsightFigures {
   console.table([
     { what: 'tokens/status', 'req/s': status.ours.requestsPerSecond, 'p50 ms': status.ours.p50Ms, 'p99 ms': status.ours.p99Ms, 'server CPU µs/req': status.ours.serverCpuUsPerRequest },
     { what: 'bare Koa', 'req/s': status.bareKoa.requestsPerSecond, 'p50 ms': status.bareKoa.p50Ms, 'p99 ms': status.bareKoa.p99Ms, 'server CPU µs/req': status.bareKoa.serverCpuUsPerRequest },
+    ...[
+      ['our app: /healthz (no I/O)', status.breakdown.healthz],
+      ['tokens/status, no token (no I/O)', status.breakdown.statusWithoutToken],
+    ].map(([what, f]) => {
+      const figures = f as HttpFigures;
+      return { what, 'req/s': figures.requestsPerSecond, 'p50 ms': figures.p50Ms, 'p99 ms': figures.p99Ms, 'server CPU µs/req': figures.serverCpuUsPerRequest };
+    }),
   ]);
   console.log(`share of bare Koa: ${status.share} (target ${status.targetShare}); p99 ${status.ours.p99Ms} ms (target < ${status.targetP99Ms} ms)`);
   if (!logins) return figures;
   console.log(
     `Insight full sign-ins (GET tokens/codes + POST tokens) from a client process of their own, ${logins.concurrency} in flight over ${logins.users} users, a new device each: ` +
       `${logins.opsPerSecond}/s, p50 ${logins.p50Ms} ms, p99 ${logins.p99Ms} ms, server CPU ${logins.serverCpuUsPerSignIn} µs/sign-in, ${logins.failures} failed (target ≥ ${logins.target}/s, ≤ 1,000 µs)`,
+  );
+  const { work } = logins;
+  const reads = work.pgStatements - work.pgAppends;
+  const io = reads * work.cpuUs.streamRead + work.pgAppends * work.cpuUs.append + work.redisCommands * work.cpuUs.redisCommand;
+  console.log(
+    `  per sign-in: ${reads} other PostgreSQL statements × ${work.cpuUs.streamRead} µs (a stream read alone), ${work.pgAppends} appends × ${work.cpuUs.append} µs, ` +
+      `${work.redisCommands} Redis commands × ${work.cpuUs.redisCommand} µs = ${Math.round(io)} µs of I/O CPU, plus two HTTP requests (/healthz above: ${status.breakdown.healthz.serverCpuUsPerRequest} µs each)`,
   );
   return figures;
 }
