@@ -16,6 +16,19 @@ export async function committedHead(knex: Knex): Promise<Position | null> {
   return row ? { commit: BigInt(row.commit), prepare: BigInt(row.prepare) } : null;
 }
 
+/** Whether a committed event of these types lies after `after` and at or before `upTo`, read from the table itself (no log horizon). */
+export async function hasEventsBetween(knex: Knex, eventTypes: readonly string[], after: Position, upTo: Position): Promise<boolean> {
+  const res = await knex.raw(
+    `select exists (
+       select 1 from events
+        where (transaction_id, global_position) > (?::xid8, ?::bigint)
+          and (transaction_id, global_position) <= (?::xid8, ?::bigint)
+          and type = any(?::text[])) as found`,
+    [after.commit.toString(), after.prepare.toString(), upTo.commit.toString(), upTo.prepare.toString(), [...eventTypes]],
+  );
+  return (res.rows[0] as { found: boolean }).found;
+}
+
 /** Committed events of these types after `after` (readable or not yet), counting no further than `cap`. */
 export async function countPendingEvents(knex: Knex, eventTypes: readonly string[], after: Position, cap: number): Promise<number> {
   const res = await knex.raw(

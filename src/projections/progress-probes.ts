@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { comparePositions, type EventStore, type Position } from '../eventstore/port';
 import { readProjectionEvents } from './batches';
+import { hasEventsBetween } from './events-table';
 import type { Projection } from './projection';
 import { isSuperseded, readProgress } from './registry';
 
@@ -25,17 +26,23 @@ export async function hasReachedHead(knex: Knex, store: EventStore, projection: 
 /**
  * True once every event of the projection's types up to `position` is applied and readers see
  * this version. `position` may be any event's, handled by this projection or not.
+ *
+ * The log's horizon is conservative and not monotonic: a transaction of another database that ends
+ * between a read's snapshot and its look at pg_stat_activity counts as ours for that read, so a
+ * read made after `position` was visible can hide events before it again. Where the events table
+ * is in this database (`eventsTableHere`), what is pending before `position` is therefore looked up
+ * in the table itself once `position` was visible: by then every transaction that could put an
+ * event before it has ended, so plain visibility shows them all.
  */
-export async function hasPassed(knex: Knex, store: EventStore, projection: Projection, position: Position): Promise<boolean> {
+export async function hasPassed(knex: Knex, store: EventStore, projection: Projection, position: Position, eventsTableHere = store.kind === 'postgres'): Promise<boolean> {
   const progress = await readProgress(knex, projection);
   if (isSuperseded(progress, projection.version)) return true;
   if (progress.state !== 'active') return false;
   if (comparePositions(progress.checkpoint, position) >= 0) return true;
-  // The log hides an event until every older transaction has ended; until `position` is visible
-  // an event of ours may still appear before it. Visibility is checked first, so the read below
-  // sees at least everything up to `position`.
+  // Until `position` is visible in the log, an event of ours may still appear before it.
   const visible = await store.readAll({ after: justBefore(position), maxCount: 1 });
   if (visible.length === 0) return false;
+  if (eventsTableHere) return !(await hasEventsBetween(knex, projection.eventTypes, progress.checkpoint, position));
   const pending = await readProjectionEvents(store, projection, progress.checkpoint, 1);
   return pending.length === 0 || comparePositions(pending[0]!.position, position) > 0;
 }

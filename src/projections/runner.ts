@@ -160,7 +160,7 @@ export class ProjectionRunner {
     const deadline = deadlineOf(options.timeoutMs);
     const head = this.eventsTableHere ? await committedHead(this.options.knex) : null;
     const { knex, store } = this.options;
-    const caughtUp = (w: ProjectionWorker) => (head ? hasPassed(knex, store, w.projection, head) : hasReachedHead(knex, store, w.projection));
+    const caughtUp = (w: ProjectionWorker) => (head ? hasPassed(knex, store, w.projection, head, true) : hasReachedHead(knex, store, w.projection));
     if (this.started) {
       await Promise.all(this.workers.map((w) => this.waitUntil(w, deadline, 'catch up', () => caughtUp(w))));
       return;
@@ -188,7 +188,7 @@ export class ProjectionRunner {
     const workers = this.selectWorkers(options.names);
     await Promise.all(
       workers.map((w) =>
-        this.waitUntil(w, deadline, `reach ${formatPosition(position)}`, () => hasPassed(this.options.knex, this.options.store, w.projection, position)),
+        this.waitUntil(w, deadline, `reach ${formatPosition(position)}`, () => hasPassed(this.options.knex, this.options.store, w.projection, position, this.eventsTableHere)),
       ),
     );
   }
