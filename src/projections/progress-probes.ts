@@ -27,12 +27,10 @@ export async function hasReachedHead(knex: Knex, store: EventStore, projection: 
  * True once every event of the projection's types up to `position` is applied and readers see
  * this version. `position` may be any event's, handled by this projection or not.
  *
- * The log's horizon is conservative and not monotonic: a transaction of another database that ends
- * between a read's snapshot and its look at pg_stat_activity counts as ours for that read, so a
- * read made after `position` was visible can hide events before it again. Where the events table
- * is in this database (`eventsTableHere`), what is pending before `position` is therefore looked up
- * in the table itself once `position` was visible: by then every transaction that could put an
- * event before it has ended, so plain visibility shows them all.
+ * Once `position` is visible in the log, every transaction that could put an event before it has
+ * ended, so where the events table is in this database (`eventsTableHere`) what is still pending
+ * before it is looked up in the table itself: that answer does not depend on a second log read
+ * seeing at least as much as the first (it did not always: see migration 0007).
  */
 export async function hasPassed(knex: Knex, store: EventStore, projection: Projection, position: Position, eventsTableHere = store.kind === 'postgres'): Promise<boolean> {
   const progress = await readProgress(knex, projection);

@@ -5,6 +5,7 @@ import * as streamSnapshots from './0003_stream_snapshots';
 import * as dropStoredEventsLookup from './0004_drop_stored_events_lookup';
 import * as idempotencyKeys from './0005_idempotency_keys';
 import * as streamRevisionProbe from './0006_stream_revision_probe';
+import * as readHorizonActivityFirst from './0007_read_horizon_activity_first';
 
 export interface ListedMigration extends Knex.Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: ListedMigration[] = [
   dropStoredEventsLookup,
   idempotencyKeys,
   streamRevisionProbe,
+  readHorizonActivityFirst,
 ];
