@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import Redis from 'ioredis';
 import { systemMetadata } from '../src/commands/system-metadata';
@@ -7,7 +7,6 @@ import type { Dependencies } from '../src/runtime/dependencies';
 import { loadHttp, type HttpFigures } from './http';
 import { runClosedLoop } from './measure';
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 export interface StatusBreakdown {
   healthz: HttpFigures;
@@ -37,19 +36,9 @@ export interface SignInWork {
 /**
  * What one full sign-in asks of PostgreSQL and Redis, and what each of those costs this process in
  * CPU on its own: the floor that I/O alone puts under a sign-in, beside its measured CPU.
+ * `signIn` is one full sign-in (code + token) that throws when it is refused.
  */
-export async function countSignInWork(deps: Dependencies, base: string, appId: string, account: string, passwordMd5: string, seconds: number): Promise<SignInWork> {
-  const signIn = async () => {
-    const device = randomUUID();
-    const codeRes = await fetch(`${base}/tokens/codes?account=${account}`, { headers: { 'x-device-id': device } });
-    const code = ((await codeRes.json()) as { data: string }).data;
-    const res = await fetch(`${base}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-device-id': device },
-      body: JSON.stringify({ appId, account, signature: md5(md5(account + passwordMd5) + code), deviceId: device }),
-    });
-    if (((await res.json()) as { code: number }).code !== 200) throw new Error('bench sign-in failed');
-  };
+export async function countSignInWork(deps: Dependencies, signIn: () => Promise<void>, seconds: number): Promise<SignInWork> {
   for (let i = 0; i < 20; i++) await signIn();
   const counted = await countingIo(async () => {
     for (let i = 0; i < 50; i++) await signIn();

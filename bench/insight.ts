@@ -61,7 +61,13 @@ export async function benchInsight(databaseUrl: string, seconds: number): Promis
     if (process.env.BENCH_INSIGHT_STATUS_ONLY) return { status };
     const concurrency = 32;
     const logins = await profiledPhase('insight-sign-in', () => runSignInLoad({ base, appId, accounts, passwordMd5, concurrency, seconds }));
-    const work = await countSignInWork(deps, base, appId, accounts[1]!, passwordMd5, seconds);
+    const work = await countSignInWork(
+      deps,
+      async () => {
+        if (!(await signIn(accounts[1]!))) throw new Error('bench sign-in failed');
+      },
+      seconds,
+    );
     return { status, logins: { ...logins, users, concurrency, target: 1000, work } };
   } finally {
     await svc.stop();

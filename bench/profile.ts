@@ -37,7 +37,7 @@ interface CpuProfile {
 }
 
 /** Where samples fell: by kind of code (self time) and the functions that took the most. */
-export function printProfileSummary(phase: string, profile: CpuProfile): void {
+function printProfileSummary(phase: string, profile: CpuProfile): void {
   const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0) || 1;
   const byKind = new Map<string, number>();
   const byFunction = new Map<string, number>();
