@@ -8,6 +8,7 @@ import { DomainError, type DomainErrorCode } from './domain-error';
 export const REFUSALS = {
   user_not_found: { code: 'not_found', message: 'no such user' },
   wrong_credentials: { code: 'invalid_credentials', message: 'invalid account or password' },
+  signature_spent: { code: 'invalid_credentials', message: 'the signature was used already; get a new code' },
   login_locked: { code: 'account_locked', message: 'too many failed attempts for this login from this address' },
   address_locked: { code: 'rate_limited', message: 'too many failed sign-ins from this address; try again later' },
   account_disabled: { code: 'account_disabled', message: 'account is disabled' },

@@ -47,6 +47,7 @@ const REASON_CODES: Partial<Record<RefusalReason, number>> = {
 /** Sign-in refusals in the words Insight clients show (the other surfaces word them their own way). */
 const SIGN_IN_WORDS: Partial<Record<RefusalReason, string>> = {
   wrong_credentials: '账号或签名错误',
+  signature_spent: '账号或签名错误',
   login_locked: '错误次数过多,账号已被锁定!请于10分钟后再试',
   address_locked: '登录失败次数过多,请稍后再试',
   account_disabled: '账户被禁止使用',

@@ -119,7 +119,7 @@ export function tokenRoutes(deps: Dependencies): ReturnType<typeof defineRoute>[
     waitsForReadModels: false,
     summary: '获取Token: sign in with the signature',
     description:
-      'Consumes the signature. Five wrong signatures for one account from one client address lock it for that address for 10 minutes (400 错误次数过多; a right one from there is refused too, other addresses are not affected); twenty failures from one address refuse every sign-in from it for 10 minutes (490). An unknown account is answered and counted like a known one.',
+      'Consumes the signature; sent again it is refused (420) but not counted as wrong. Five wrong signatures for one account from one client address lock it for that address for 10 minutes (400 错误次数过多; a right one from there is refused too, other addresses are not affected); twenty failures from one address refuse every sign-in from it for 10 minutes (490). An unknown account is answered and counted like a known one.',
     tags: ['tokens'],
     security: 'none',
     request: {

@@ -81,10 +81,12 @@ export interface SignInRequest {
 export async function signInWithSignature(deps: TokenDeps, request: SignInRequest, metadata: EventMetadata): Promise<TokenPackage> {
   const app = await requireApp(deps, request.appId);
   // A good signature names its user; only a bad one needs the login looked up, to count the failure there.
-  const owner = await consumeSignature(deps.redis, request.signature, request.account);
-  const userId = owner ?? (await findUserIdByLogin(deps.store, request.account));
+  const use = await consumeSignature(deps.redis, request.signature, request.account);
+  // Only a password could have made it, so a replay tells nothing about the password and is not counted.
+  if (use.kind === 'spent') throw refusal('signature_spent');
+  const userId = use.kind === 'fresh' ? use.userId : await findUserIdByLogin(deps.store, request.account);
   // An unknown account is counted and locked like a known one, so the answers do not tell them apart.
-  const { state: user } = await signInWithProof(deps, { login: request.account, userId, proofHolds: owner !== null, surface: 'insight' }, metadata);
+  const { state: user } = await signInWithProof(deps, { login: request.account, userId, proofHolds: use.kind === 'fresh', surface: 'insight' }, metadata);
   return issueToken(deps, { user, app, tenantId: request.tenantId, deviceId: request.deviceId, method: 'password' }, metadata);
 }
 

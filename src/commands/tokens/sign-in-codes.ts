@@ -9,7 +9,7 @@ import { accountClaim, findUserIdByLogin, loadUser, mobileClaim, type IdentityDe
 /**
  * `GET tokens/codes`: a one-time 32-hex code. We work out the signature the client will send,
  * `MD5(MD5(account + MD5(password)) + code)`, and keep only `signature → userId` in Redis for the
- * code's lifetime; the sign-in consumes it atomically (GETDEL), so a signature works once.
+ * code's lifetime; the sign-in spends it atomically, so a signature works once.
  *
  * An unknown account still gets a code (nothing is stored for it), so the answer does not tell
  * which accounts exist; the sign-in then fails like a wrong password.
@@ -97,15 +97,35 @@ export async function issueSmsCode(deps: CodeDeps, mobile: string): Promise<stri
 const signatureOwner = (userId: string, login: string): string => `${userId}:${login.trim().toLowerCase()}`;
 
 /**
- * Consumes a signature: the user it was issued for, when it was issued to this very login; else
- * null (unknown, used, expired, or another login's). The sign-in then needs no lookup of the login.
+ * What presenting a signature found: the user it was issued for (it is spent from now on), a
+ * signature already presented (a replay: a double submit, or a signature seen on the wire, never a
+ * guess), or nothing usable (unknown, expired, or issued to another login).
  */
-export async function consumeSignature(redis: Redis, signature: string, login: string): Promise<string | null> {
-  if (!/^[0-9a-fA-F]{32}$/.test(signature)) return null;
-  const stored = await redis.getdel(signatureKey(signature));
+export type SignatureUse = { kind: 'fresh'; userId: string } | { kind: 'spent' } | { kind: 'unknown' };
+
+const SPENT = '-';
+// The signature is marked spent for the rest of its lifetime rather than deleted, so that requests
+// that lost a race for it (or replay it) are not counted as wrong passwords: five of them would lock
+// the account for the address, and could refuse the very request that won.
+const SPEND_SIGNATURE = `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= '${SPENT}' then redis.call('SET', KEYS[1], '${SPENT}', 'KEEPTTL') end
+return v`;
+type SpendCommand = (key: string) => Promise<string | null>;
+const withSpendCommand = new WeakSet<Redis>();
+
+/** Spends a signature atomically: exactly one request ever finds it fresh. */
+export async function consumeSignature(redis: Redis, signature: string, login: string): Promise<SignatureUse> {
+  if (!/^[0-9a-fA-F]{32}$/.test(signature)) return { kind: 'unknown' };
+  if (!withSpendCommand.has(redis)) {
+    redis.defineCommand('insightSpendSignature', { numberOfKeys: 1, lua: SPEND_SIGNATURE });
+    withSpendCommand.add(redis);
+  }
+  const stored = await (redis as unknown as { insightSpendSignature: SpendCommand }).insightSpendSignature(signatureKey(signature));
+  if (stored === SPENT) return { kind: 'spent' };
   const colon = stored?.indexOf(':') ?? -1;
-  if (!stored || colon < 0) return null;
-  return stored.slice(colon + 1) === login.trim().toLowerCase() ? stored.slice(0, colon) : null;
+  if (!stored || colon < 0) return { kind: 'unknown' };
+  return stored.slice(colon + 1) === login.trim().toLowerCase() ? { kind: 'fresh', userId: stored.slice(0, colon) } : { kind: 'unknown' };
 }
 
 /** Consumes the SMS code sent to a mobile, right or wrong, so it cannot be guessed at. */
