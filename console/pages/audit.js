@@ -64,7 +64,11 @@ export function AuditPage({ params }) {
   const address = params.toString();
   const filter = useMemo(() => filterOf(params), [address]);
   const key = JSON.stringify(filter);
-  const [events, setEvents] = useState([]);
+  // The rows are kept with the filter they were read for: the effect that reads the new filter runs
+  // after the first render under it, and that render must not show the old filter's rows.
+  const [shown, setShown] = useState({ key, events: [] });
+  const current = shown.key === key;
+  const events = current ? shown.events : [];
   const [error, setError] = useState(null);
   const [live, setLive] = useState(true);
   const [loading, setLoading] = useState(true);
@@ -73,7 +77,7 @@ export function AuditPage({ params }) {
   useEffect(() => {
     let stopped = false;
     let timer = null;
-    setEvents([]);
+    setShown({ key, events: [] });
     setError(null);
     setLoading(true);
     next.current = null;
@@ -82,7 +86,7 @@ export function AuditPage({ params }) {
         const page = await readOn(filter, next.current ?? undefined);
         if (stopped) return;
         next.current = page.next;
-        if (page.events.length) setEvents((old) => [...page.events.reverse(), ...old].slice(0, SHOWN));
+        if (page.events.length) setShown((old) => ({ key, events: [...page.events.reverse(), ...(old.key === key ? old.events : [])].slice(0, SHOWN) }));
         setError(null);
       } catch (err) {
         if (!stopped) setError(err);
@@ -120,8 +124,8 @@ export function AuditPage({ params }) {
       <label class="live-toggle"><span><input type="checkbox" name="live-toggle" checked=${live} onChange=${(e) => setLive(e.target.checked)} /> ${label('Follow live', '实时跟随')}</span></label>
     </form>
     <p class="small">
-      ${loading ? 'Loading… · 加载中' : html`${events.length} events · 条事件${events.length >= SHOWN ? ` (newest ${SHOWN})` : ''}`}
-      ${live && !loading ? html` · <span class="live" data-live="on">● live · 实时</span>` : ''}
+      ${loading || !current ? 'Loading… · 加载中' : html`${events.length} events · 条事件${events.length >= SHOWN ? ` (newest ${SHOWN})` : ''}`}
+      ${live && !loading && current ? html` · <span class="live" data-live="on">● live · 实时</span>` : ''}
     </p>
     <${ErrorLine} error=${error} />
     <table class="events">

@@ -69,8 +69,20 @@ describe('the console in Chromium: sign-in, every page, a kick, a disable, a liv
     assert.equal(await page().evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), 0, 'no handler ran');
     await browser.screenshot('audit');
 
+    // Every render from the moment the filter names the correlation: none may show another correlation's rows.
+    // (A script in the page's own terms: this project's TypeScript has no DOM types.)
+    await page().evaluate(`(() => {
+      const wanted = ${JSON.stringify(correlationId)};
+      const strays = (globalThis.__strays = []);
+      new MutationObserver(() => {
+        if (document.querySelector('form.filters input[name=correlationId]')?.value !== wanted) return;
+        for (const a of document.querySelectorAll('table.events tbody a[data-correlation]')) if (a.dataset.correlation !== wanted) strays.push(a.dataset.correlation);
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    })()`);
     await row.locator(`a[data-correlation="${correlationId}"]`).click();
     await page().locator('tr[data-type=ConsoleSiblingProbe]').waitFor();
+    await page().locator('[data-live=on]').waitFor();
+    assert.deepEqual(await page().evaluate(() => (globalThis as unknown as { __strays: string[] }).__strays), [], 'the rows of the filter before were never shown under this one');
     assert.match(page().url(), /correlationId=console-/);
     const types = await page().locator('table.events tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
     assert.deepEqual(types.sort(), ['ConsoleHostileProbe', 'ConsoleSiblingProbe']);
