@@ -263,7 +263,13 @@ export class PostgresEventStore implements EventStore {
     const batchSize = options.batchSize ?? 1000;
     let closed = false;
     let wake: (() => void) | null = null;
-    const onAppended = () => wake?.();
+    // An append heard while a read is in flight may have committed after that read's snapshot: the
+    // next wait must not start, or that append would wait for the next poll.
+    let heardDuringRead = false;
+    const onAppended = () => {
+      heardDuringRead = true;
+      wake?.();
+    };
     this.appended.on('appended', onAppended);
     void this.ensureListener();
     const pollMs = this.options.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -278,6 +284,7 @@ export class PostgresEventStore implements EventStore {
     async function* batches(): AsyncGenerator<RecordedEvent[]> {
       try {
         while (!closed && !store.closed) {
+          heardDuringRead = false;
           const batch = await store.readAll({ after: position, maxCount: batchSize, filter: options.filter });
           if (batch.length > 0) {
             position = batch[batch.length - 1]!.position;
@@ -285,6 +292,7 @@ export class PostgresEventStore implements EventStore {
             if (batch.length === batchSize) continue;
           }
           if (closed) break;
+          if (heardDuringRead) continue;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(done, pollMs);
             function done() {

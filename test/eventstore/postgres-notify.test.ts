@@ -6,11 +6,12 @@ import { eventually } from '../support/eventually';
 import { newEvent } from '../support/events';
 
 /**
- * Another process's subscriber hears an append at once through NOTIFY (its polling is set to a
- * minute here, so nothing else could wake it), and a store that nobody else listens to sends none.
+ * Another process's subscriber hears an append through NOTIFY (its polling is set to ten minutes
+ * here, far past the spec's timeout, so nothing else could wake it), and a store that nobody else
+ * listens to sends none.
  */
 describe('PostgreSQL appends wake other processes', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
   let db: TestDatabase;
   let writer: PostgresEventStore;
   let reader: PostgresEventStore;
@@ -20,7 +21,7 @@ describe('PostgreSQL appends wake other processes', function () {
   beforeEach(async () => {
     db = await createTestDatabase('notify');
     writer = new PostgresEventStore(db.knex, { databaseUrl: db.url, listenersCheckMs: 100 });
-    reader = new PostgresEventStore(db.knex, { databaseUrl: db.url, pollIntervalMs: 60_000 });
+    reader = new PostgresEventStore(db.knex, { databaseUrl: db.url, pollIntervalMs: 600_000 });
     // A bystander on the channel, not one of ours: it sees every NOTIFY but does not ask for them.
     watcher = new pg.Client({ connectionString: db.url, application_name: 'bystander' });
     await watcher.connect();
@@ -52,7 +53,7 @@ describe('PostgreSQL appends wake other processes', function () {
     await eventually(async () => heard.length === 1, 5_000);
   });
 
-  it("wakes another store's subscriber within moments of an append once it listens", async () => {
+  it("wakes another store's subscriber on an append once it listens", async () => {
     const subscription = reader.subscribeToAll();
     const received: string[] = [];
     const reading = (async () => {
@@ -63,10 +64,10 @@ describe('PostgreSQL appends wake other processes', function () {
     })();
     await eventually(async () => (await listeners()) === 1, 5_000);
     // No wait for the writer's next look: this writer has not appended yet, so its first append looks.
-    const started = Date.now();
     await writer.appendToStream('loud', [newEvent('Happened', {})]);
+    // No time bound of our own (a loaded machine may take seconds): the next poll is ten minutes
+    // away, so a read that ends before the spec's timeout was woken by the NOTIFY.
     await reading;
-    assert.ok(Date.now() - started < 5_000, 'the subscriber polls once a minute: only NOTIFY can have woken it');
     assert.ok(heard.length >= 1);
     await subscription.close();
   });
