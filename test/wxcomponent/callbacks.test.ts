@@ -50,7 +50,9 @@ describe('wxcomponent callbacks, end to end (encrypted as WeChat sends them)', f
   const givenAuthorized = async () => {
     await givenTicket();
     if (!(await records('/admin/authorizer-list')).records.some((r) => r.appid === AUTHORIZER)) {
-      await h.push('/wxcallback/component', authPush('authorized', `queryauthcode@${AUTHORIZER}@1`, now() - 20));
+      // Not the authorized spec's CreateTime (now() - 20): in the same second, this push would be
+      // that one's retry, recorded once and never exchanged.
+      await h.push('/wxcallback/component', authPush('authorized', `queryauthcode@${AUTHORIZER}@given`, now()));
     }
     // Other specs may authorize accounts of their own: wait for this one, not for a count.
     await eventually(async () => (await records('/admin/authorizer-list')).records.some((r) => r.appid === AUTHORIZER) && (await h.svc.deps.redis.exists(`wx:authorizer-token:${AUTHORIZER}`)) === 1);
